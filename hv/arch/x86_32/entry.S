@@ -1,0 +1,127 @@
+/* Every way into Moat: the 256 IDT stubs (exceptions, the int $0x82 hypercall gate, stray
+ * interrupts) and the one way back out to the interrupted context.
+ *
+ * The frame is struct cpu_user_regs from <xen/arch-x86/xen-x86_32.h>: the stub makes the word
+ * below EIP hold error_code (low 16 bits, 0 when the CPU pushes none) and entry_vector (high
+ * 16 bits), trap_common pushes the general registers in the header's order. For an entry from
+ * ring 1 or 3 the CPU has also pushed ESP and SS, and TSS.esp0 points 16 bytes below the top of
+ * the per-CPU stack, so the es/ds/fs/gs slots of the frame exist: we save the guest's data
+ * segments there and reload them on the way out. An entry from ring 0 (a fault in Moat) has no
+ * esp/ss/segment slots: C code must not read them (guest_mode() tells which).
+ *
+ * Field offsets:  ebx 0  ecx 4  edx 8  esi 12  edi 16  ebp 20  eax 24  error_code 28
+ *                 entry_vector 30  eip 32  cs 36  eflags 40  esp 44  ss 48  es 52  ds 56
+ *                 fs 60  gs 64   (size 68) */
+#include "selectors.h"
+
+#define HAS_ERRCODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+
+    .text
+    .balign 16
+    .globl trap_stubs
+trap_stubs:
+    .set vec, 0
+    .rept 256
+    .balign 16
+    .if HAS_ERRCODE(vec)
+    movw $vec, 2(%esp)
+    .else
+    pushl $(vec << 16)
+    .endif
+    jmp trap_common
+    .set vec, vec + 1
+    .endr
+
+trap_common:
+    cld
+    pushl %eax
+    pushl %ebp
+    pushl %edi
+    pushl %esi
+    pushl %edx
+    pushl %ecx
+    pushl %ebx
+    testb $3, 36(%esp)
+    jz 1f
+    movw %es, 52(%esp)
+    movw %ds, 56(%esp)
+    movw %fs, 60(%esp)
+    movw %gs, 64(%esp)
+1:  movl $MOAT_DS, %eax
+    movl %eax, %ds
+    movl %eax, %es
+    movl %esp, %eax
+    pushl %eax
+    call trap_entry
+    addl $4, %esp
+
+    .globl ret_from_trap
+ret_from_trap:
+    testb $3, 36(%esp)
+    jz 2f
+.Lload_es: movw 52(%esp), %es
+.Lload_ds: movw 56(%esp), %ds
+.Lload_fs: movw 60(%esp), %fs
+.Lload_gs: movw 64(%esp), %gs
+2:  popl %ebx
+    popl %ecx
+    popl %edx
+    popl %esi
+    popl %edi
+    popl %ebp
+    popl %eax
+    addl $4, %esp
+.Liret:
+    iret
+
+/* A guest selector that no longer loads (its descriptor changed under it): %esp is the frame. */
+.Lbad_segment:
+    movl $MOAT_DS, %eax
+    movl %eax, %ds
+    movl %eax, %es
+    pushl %esp
+    call guest_segment_reload_failed    /* does not return */
+/* The CPU refused the guest's iret frame: %esp points at the frame's eip slot. */
+.Lbad_iret:
+    movl $MOAT_DS, %eax
+    movl %eax, %ds
+    movl %eax, %es
+    leal -32(%esp), %eax
+    pushl %eax
+    call guest_iret_failed              /* does not return */
+
+    .section .ex_table, "a"
+    .long .Lload_es, .Lbad_segment
+    .long .Lload_ds, .Lbad_segment
+    .long .Lload_fs, .Lbad_segment
+    .long .Lload_gs, .Lbad_segment
+    .long .Liret, .Lbad_iret
+    .previous
+
+/* void enter_frame(struct cpu_user_regs *frame): leave Moat through `frame`, which must be the
+ * frame slot at the top of this CPU's stack (cpu_guest_frame()). Never returns. */
+    .globl enter_frame
+enter_frame:
+    movl 4(%esp), %esp
+    jmp ret_from_trap
+
+/* uint32_t raw_copy(void *dst, const void *src, uint32_t n): returns the number of bytes NOT
+ * copied (0 on success). A page fault inside the copy resumes at .Lcopy_done with %ecx = bytes
+ * left, so a bad guest pointer costs an -EFAULT, never a Moat panic. */
+    .globl raw_copy
+raw_copy:
+    pushl %esi
+    pushl %edi
+    movl 12(%esp), %edi
+    movl 16(%esp), %esi
+    movl 20(%esp), %ecx
+.Lcopy:
+    rep movsb
+.Lcopy_done:
+    movl %ecx, %eax
+    popl %edi
+    popl %esi
+    ret
+    .section .ex_table, "a"
+    .long .Lcopy, .Lcopy_done
+    .previous

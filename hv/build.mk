@@ -1,0 +1,16 @@
+# hv/: the Moat hypervisor -> build/moat (ELF32, multiboot v1, loaded at 1 MB physical).
+#
+# Sources: every .c/.S under hv/. H4's parser (hv/core/elf.c, layout.c) and H5's page-type
+# code (hv/mm/pagetype.c) are part of the image; H5's mmu hypercalls (hv/mm/mmu_*.c) join
+# once their glue to the machine (hv/mm/mmu_glue.c) exists.
+HV_MMU_SRCS := $(if $(wildcard hv/mm/mmu_glue.c),$(wildcard hv/mm/mmu*.c),)
+HV_SRCS := $(sort $(wildcard hv/arch/x86_32/*.S hv/arch/x86_32/*.c hv/core/*.c) \
+                  $(filter-out hv/mm/mmu%.c,$(wildcard hv/mm/*.c)) $(HV_MMU_SRCS))
+HV_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(patsubst %.S,$(BUILD)/%.o,$(HV_SRCS)))
+hv_CFLAGS  := -Ihv/include -Ihv/core -fno-common
+hv_ASFLAGS := -Ihv/include
+
+$(BUILD)/moat: $(HV_OBJS) $(LIB_OBJS) hv/arch/x86_32/moat.ld
+	$(LD) $(FREESTANDING_LDFLAGS) -T hv/arch/x86_32/moat.ld -o $@ $(HV_OBJS) $(LIB_OBJS) $(LIBGCC32)
+
+ALL_TARGETS += $(BUILD)/moat

@@ -1,0 +1,83 @@
+/* HYPERVISOR_mmu_update(reqs, count, success_count, foreigndom): a batch of checked writes.
+ *
+ * Rules:
+ *  B1  The low three bits of each request's ptr select the command (MMU_NORMAL_PT_UPDATE,
+ *      MMU_MACHPHYS_UPDATE, MMU_PT_UPDATE_PRESERVE_AD, MMU_PT_UPDATE_NO_TRANSLATE - which for a
+ *      PV guest is the same as NORMAL); anything else is -ENOSYS, as Xen.
+ *  B2  Requests run in order and the batch stops at the first refused one, returning its
+ *      error; *success_count (if given) receives the number that succeeded before it.
+ *  B3  The whole request array must lie below Moat's area (checked before anything runs,
+ *      -EFAULT); each request is then copied in with fault handling (-EFAULT stops the batch).
+ *  B4  Bounded work per trap: after MMU_ENTRIES_PER_TRAP requests the hypercall returns
+ *      -ERESTART with a continuation (the rest of the array, count | MMU_UPDATE_PREEMPTED),
+ *      exactly like Xen's continuation; the success count accumulates across the pieces.
+ *  B5  foreigndom must be DOMID_SELF: Moat has no foreign page-table or page owners
+ *      (Xen returns -ESRCH for a domain it cannot use, including the caller's own id).
+ */
+#include <stdint.h>
+#include <xen/xen.h>
+#include <xen/errno.h>
+#include "pagetype.h"
+#include "mmu.h"
+
+struct mm_stats mm_stats;
+
+long mmu_update(struct mm_ctx *c, uint32_t ureqs, uint32_t count, uint32_t pdone,
+                uint32_t foreigndom, struct mm_cont *k)
+{
+    struct mmu_update req;
+    uint32_t i, done = 0;
+    long rc = 0;
+
+    if (count & MMU_UPDATE_PREEMPTED) {
+        count &= ~MMU_UPDATE_PREEMPTED;
+        if (pdone && mm_copy_from_guest(&done, pdone, sizeof done))
+            done = 0;
+    } else {
+        mm_stats.mmu_update_traps++;
+    }
+    if (!mm_guest_range_ok(ureqs, (uint64_t)count * sizeof req))
+        return -XEN_EFAULT;                                     /* B3 */
+    if (foreigndom != DOMID_SELF)
+        return -XEN_ESRCH;                                      /* B5 */
+
+    for (i = 0; i < count; i++) {
+        uint32_t cmd;
+
+        if (i >= MMU_ENTRIES_PER_TRAP) {                        /* B4 */
+            k->arg[0] = ureqs + i * (uint32_t)sizeof req;
+            k->arg[1] = (count - i) | MMU_UPDATE_PREEMPTED;
+            k->arg[2] = pdone;
+            k->arg[3] = foreigndom;
+            rc = -MM_ERESTART;
+            break;
+        }
+        if (mm_copy_from_guest(&req, ureqs + i * (uint32_t)sizeof req, sizeof req)) {
+            rc = -XEN_EFAULT;
+            break;
+        }
+        cmd = (uint32_t)req.ptr & 7;
+        switch (cmd) {                                          /* B1 */
+        case MMU_NORMAL_PT_UPDATE:
+        case MMU_PT_UPDATE_NO_TRANSLATE:
+        case MMU_PT_UPDATE_PRESERVE_AD:
+            rc = mmu_normal_update(c, req.ptr - cmd, req.val, cmd == MMU_PT_UPDATE_PRESERVE_AD);
+            break;
+        case MMU_MACHPHYS_UPDATE:
+            rc = mmu_machphys_update(c, req.ptr - cmd, req.val);
+            break;
+        default:
+            rc = -XEN_ENOSYS;
+            break;
+        }
+        if (rc)
+            break;                                              /* B2 */
+        mm_stats.mmu_update_entries++;
+    }
+
+    if (pdone) {
+        done += i;
+        (void)mm_copy_to_guest(pdone, &done, sizeof done);   /* Xen ignores a fault here */
+    }
+    return rc;
+}

@@ -1,0 +1,52 @@
+# Test guests: small third-party-style Xen x86_32 PAE PV guests built against Xen's public
+# headers only (nothing from Moat), plus malformed variants of hello.elf for the builder.
+#   build/tests/guests/hello.elf         Linux-style notes, VIRT_BASE 0xC0000000, paddr 1 MB
+#   build/tests/guests/hello-low.elf     XTF-style: VIRT_BASE 0, linked at 64 KB, SHT_NOTE only
+#   build/tests/guests/hello-legacy.elf  no notes, only the legacy __xen_guest section
+#   build/tests/guests/probe.elf         hypercall answers checked against Xen 4.17
+#   build/tests/guests/bad/*.elf         tests/guests/make-bad-images (refused by the builder)
+# Pattern rules below are more specific than the top-level $(BUILD)/%.o ones, so they win.
+
+GUEST_DIR := $(BUILD)/tests/guests
+GUEST_CFLAGS := $(FREESTANDING_CFLAGS) -fno-builtin -Itests/guests
+GUEST_ASFLAGS := $(FREESTANDING_ASFLAGS) -Itests/guests
+GUEST_COMMON := $(GUEST_DIR)/common/start.o $(GUEST_DIR)/common/guest.o
+
+$(GUEST_DIR)/%.o: tests/guests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+$(GUEST_DIR)/%.o: tests/guests/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_ASFLAGS) -MMD -MP -c $< -o $@
+$(GUEST_DIR)/notes-linux-probe.o: tests/guests/notes-linux.S
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_ASFLAGS) -DNO_HV_START_LOW -MMD -MP -c $< -o $@
+
+# guest_elf(NAME, LINKER SCRIPT, OBJECTS)
+define guest_elf
+$(GUEST_DIR)/$(1).elf: $(3) $(GUEST_COMMON) tests/guests/$(2)
+	$(LD) $(FREESTANDING_LDFLAGS) -T tests/guests/$(2) -o $$@ $(GUEST_COMMON) $(3) $(LIBGCC32)
+GUEST_ELFS += $(GUEST_DIR)/$(1).elf
+endef
+GUEST_ELFS :=
+$(eval $(call guest_elf,hello,high.lds,$(GUEST_DIR)/hello.o $(GUEST_DIR)/notes-linux.o))
+$(eval $(call guest_elf,hello-low,low.lds,$(GUEST_DIR)/hello.o $(GUEST_DIR)/notes-xtf.o))
+$(eval $(call guest_elf,hello-legacy,legacy.lds,$(GUEST_DIR)/hello.o $(GUEST_DIR)/legacy.o))
+$(eval $(call guest_elf,probe,high.lds,$(GUEST_DIR)/probe.o $(GUEST_DIR)/notes-linux-probe.o))
+
+$(GUEST_DIR)/bad/.stamp: $(GUEST_DIR)/hello.elf tests/guests/make-bad-images
+	tests/guests/make-bad-images $(GUEST_DIR)/hello.elf $(GUEST_DIR)/bad
+	@touch $@
+
+.PHONY: guests
+guests: $(GUEST_ELFS) $(GUEST_DIR)/bad/.stamp
+ALL_TARGETS += $(GUEST_ELFS) $(GUEST_DIR)/bad/.stamp
+
+# ---- mm-* hostile guests (issue 4, helper H5): each tries to break one rule of PV memory
+# management and checks the refusal; helpers in tests/guests/mm-lib.c. ----
+MM_GUESTS := mm-pinned-writable mm-pin-writable mm-l2-nonl1 mm-foreign mm-m2p-write \
+             mm-unpin-base mm-bad-batch mm-huge-count
+$(foreach g,$(MM_GUESTS),$(eval $(call guest_elf,$(g),high.lds,$(GUEST_DIR)/$(g).o $(GUEST_DIR)/mm-lib.o $(GUEST_DIR)/notes-linux.o)))
+MM_GUEST_ELFS := $(MM_GUESTS:%=$(GUEST_DIR)/%.elf)
+guests: $(MM_GUEST_ELFS)
+ALL_TARGETS += $(MM_GUEST_ELFS)

@@ -1,0 +1,33 @@
+/* mm-huge-count: batch counts far beyond the array (rule: a batch is bounded by the guest's
+ * address space and processed in bounded pieces; a huge count is refused or stops at the first
+ * bad entry, and a long valid batch completes with the right success count). */
+#include "mm-lib.h"
+
+#define LONG_BATCH 3000u
+
+unsigned int guest_main(void)
+{
+    struct mmu_update *reqs = (struct mmu_update *)mm_scratch_va(10);   /* 12 scratch pages */
+    uint32_t done, m = mm_scratch_mfn(0), pfn = (mm_scratch_va(0) - MM_VIRT_BASE) >> 12, i;
+
+    mm_init("mm-huge-count");
+    for (i = 0; i < LONG_BATCH; i++) {
+        reqs[i].ptr = ((uint64_t)m << 12) | MMU_MACHPHYS_UPDATE;
+        reqs[i].val = pfn;                          /* harmless: rewrites the same m2p entry */
+    }
+    done = 0;
+    MM_EXPECT(HYPERVISOR_mmu_update(reqs, LONG_BATCH, &done, DOMID_SELF), 0,
+              "a 3000-entry batch completes");
+    MM_EXPECT(done, LONG_BATCH, "success count 3000");
+    done = 0;
+    long rc = HYPERVISOR_mmu_update(reqs, 0x7FFFFFFFu, &done, DOMID_SELF);
+    mm_check(rc < 0, "count 0x7fffffff is refused", rc);
+    print("mm-huge-count: count 0x7fffffff -> %d after %u entries\n", rc, done);
+    rc = HYPERVISOR_mmu_update(reqs, 0xFFFFFFFFu, &done, DOMID_SELF);
+    mm_check(rc < 0, "count 0xffffffff is refused", rc);
+    rc = HYPERVISOR_mmuext_op(reqs, 0x7FFFFFFFu, &done, DOMID_SELF);
+    mm_check(rc < 0, "mmuext_op count 0x7fffffff is refused", rc);
+    MM_EXPECT(mm_m2p(m), pfn, "the m2p entry is intact");
+    mm_check_alive();
+    return mm_finish("mm-huge-count");
+}
