@@ -1,0 +1,215 @@
+/* Xen PV ABI backend: the mmu pv-ops.
+ *
+ * Invariants (the PV page-table rules, xen/xen.h and Xen's mm.c):
+ *  - A page that is (or may be) a page table is never writable through any mapping of ours:
+ *    alloc_pt() remaps its lowmem alias read-only before it is linked, release_pt() makes it
+ *    writable again only after it has been unlinked/unpinned.
+ *  - Entries of page-table pages are written only through mmu_update (the hypervisor validates
+ *    them); entries of pages that are not page tables yet are plain stores.
+ *  - Entries given to the hypervisor carry machine frames; generic code sees pfns. make_pte /
+ *    pte_val translate through the p2m list (start_info.mfn_list) and the read-only m2p table
+ *    at MACH2PHYS_VIRT_START.
+ *  - In lazy mmu mode only leaf PTE writes are batched; anything that reads tables back or
+ *    changes their structure (set_pmd/set_pud, alloc/release, pin, cr3, TLB) flushes first, so
+ *    a walk never sees a stale table. */
+#include <stdint.h>
+#include <xen/xen.h>
+#include <xen/memory.h>
+#include "pv/xen/xen.h"
+#include "pv/xen/hypercall.h"
+#include "kmem.h"
+#include "mm.h"
+#include "printk.h"
+
+uint32_t xen_nr_pages;
+const uint32_t *xen_p2m;
+static uint32_t current_cr3;
+static uint32_t pt_bitmap[(LOWMEM_LIMIT_PFN + 31) / 32];
+
+/* The m2p table: at MACH2PHYS_VIRT_START by the x86_32 PAE ABI, but a 64-bit hypervisor may
+ * place its compat table elsewhere and cover fewer frames; XENMEM_machphys_mapping says. */
+static const uint32_t *m2p = (const uint32_t *)MACH2PHYS_VIRT_START;
+static uint32_t m2p_max_mfn = MACH2PHYS_NR_ENTRIES - 1;
+#define MMU_BATCH 32
+static struct mmu_update queue[MMU_BATCH];
+static unsigned queued;
+static int lazy_mmu;
+static unsigned mmu_errors;
+
+uint32_t xen_pfn_to_mfn(uint32_t pfn) { return pfn < xen_nr_pages ? xen_p2m[pfn] : ~0u; }
+uint32_t xen_mfn_to_pfn(uint32_t mfn)
+{
+    return mfn <= m2p_max_mfn ? m2p[mfn] : ~0u;
+}
+
+uint64_t xen_virt_to_machine(const void *va)
+{
+    return ((uint64_t)xen_pfn_to_mfn(virt_to_pfn(va)) << PAGE_SHIFT) | ((uintptr_t)va & (PAGE_SIZE - 1));
+}
+
+void xen_mark_pt(uint32_t pfn, int is_pt)
+{
+    if (pfn >= LOWMEM_LIMIT_PFN)
+        return;
+    if (is_pt)
+        pt_bitmap[pfn / 32] |= 1u << (pfn % 32);
+    else
+        pt_bitmap[pfn / 32] &= ~(1u << (pfn % 32));
+}
+
+static int is_pt(uint32_t pfn) { return pfn < LOWMEM_LIMIT_PFN && ((pt_bitmap[pfn / 32] >> (pfn % 32)) & 1); }
+
+static void report(const char *what, long rc, uint64_t a, uint64_t b)
+{
+    if (mmu_errors++ < 8)
+        printk(KERN_ERR "xen: %s failed: %ld (0x%llx, 0x%llx)\n", what, rc, a, b);
+}
+
+void xen_mmu_flush(void)
+{
+    if (!queued)
+        return;
+    unsigned done = 0;
+    long rc = HYPERVISOR_mmu_update(queue, queued, &done, DOMID_SELF);
+    if (rc)
+        report("mmu_update (batch)", rc, queue[done < queued ? done : 0].ptr, queue[done < queued ? done : 0].val);
+    queued = 0;
+}
+
+void xen_mmu_init(void)
+{
+    struct start_info *si = xen_start_info;
+    xen_nr_pages = si->nr_pages;
+    xen_p2m = (const uint32_t *)si->mfn_list;
+    current_cr3 = virt_to_phys((void *)si->pt_base);
+    struct xen_machphys_mapping mapping;
+    long rc = HYPERVISOR_memory_op(XENMEM_machphys_mapping, &mapping);
+    if (rc == 0) {
+        m2p = (const uint32_t *)mapping.v_start;
+        m2p_max_mfn = mapping.max_mfn;
+    }
+    printk(KERN_DEBUG "xen: m2p at 0x%08x, max mfn 0x%x%s\n", (uint32_t)(uintptr_t)m2p, m2p_max_mfn,
+           rc ? " (machphys_mapping not available: ABI default)" : "");
+    /* The bootstrap page tables are pinned and read-only: updates to them must be hypercalls. */
+    uint32_t first = virt_to_pfn((void *)si->pt_base);
+    for (uint32_t i = 0; i < si->nr_pt_frames; i++)
+        xen_mark_pt(first + i, 1);
+}
+
+static void update_entry(uint64_t *p, uint64_t v, int batch)
+{
+    uint32_t pfn = virt_to_pfn(p);
+    if (!is_pt(pfn)) {
+        volatile uint32_t *w = (volatile uint32_t *)p;
+        w[1] = (uint32_t)(v >> 32);
+        w[0] = (uint32_t)v;
+        return;
+    }
+    uint64_t ma = xen_virt_to_machine(p);
+    if (batch && lazy_mmu) {
+        queue[queued].ptr = ma | MMU_NORMAL_PT_UPDATE;
+        queue[queued].val = v;
+        if (++queued == MMU_BATCH)
+            xen_mmu_flush();
+        return;
+    }
+    xen_mmu_flush();
+    struct mmu_update req = { .ptr = ma | MMU_NORMAL_PT_UPDATE, .val = v };
+    long rc = HYPERVISOR_mmu_update(&req, 1, 0, DOMID_SELF);
+    if (rc)
+        report("mmu_update", rc, ma, v);
+}
+
+void xen_set_pte(pte_t *p, pte_t v) { update_entry(p, v, 1); }
+void xen_set_pmd(pmd_t *p, pmd_t v) { update_entry(p, v, 0); }
+void xen_set_pud(pud_t *p, pud_t v) { update_entry(p, v, 0); }
+void xen_pte_clear(pte_t *p) { update_entry(p, 0, 1); }
+
+uint64_t xen_make_pte(uint64_t e)
+{
+    if (!(e & _PAGE_PRESENT))
+        return e;
+    uint32_t pfn = (uint32_t)((e & PTE_FRAME_MASK) >> PAGE_SHIFT);
+    if (pfn >= xen_nr_pages) {
+        report("make_pte: pfn beyond nr_pages", -1, pfn, e);
+        return 0; /* never map a frame we do not own */
+    }
+    return (e & ~PTE_FRAME_MASK) | ((uint64_t)xen_p2m[pfn] << PAGE_SHIFT);
+}
+
+uint64_t xen_pte_val(uint64_t e)
+{
+    if (!(e & _PAGE_PRESENT))
+        return e;
+    uint32_t mfn = (uint32_t)((e & PTE_FRAME_MASK) >> PAGE_SHIFT);
+    return (e & ~PTE_FRAME_MASK) | ((uint64_t)xen_mfn_to_pfn(mfn) << PAGE_SHIFT);
+}
+
+static void remap_lowmem(uint32_t pfn, int writable)
+{
+    uint64_t e = ((uint64_t)pfn << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_ACCESSED;
+    if (writable)
+        e |= _PAGE_RW | _PAGE_DIRTY;
+    if (nx_enabled)
+        e |= _PAGE_NX;
+    long rc = HYPERVISOR_update_va_mapping((uint32_t)(uintptr_t)pfn_to_virt(pfn), xen_make_pte(e), UVMF_INVLPG);
+    if (rc)
+        report(writable ? "update_va_mapping (rw)" : "update_va_mapping (ro)", rc, pfn, e);
+}
+
+void xen_alloc_pt(uint32_t pfn, int level)
+{
+    xen_mmu_flush();
+    remap_lowmem(pfn, 0);
+    xen_mark_pt(pfn, 1);
+}
+
+void xen_release_pt(uint32_t pfn, int level)
+{
+    xen_mmu_flush();
+    xen_mark_pt(pfn, 0);
+    remap_lowmem(pfn, 1);
+}
+
+int xen_mmuext(unsigned cmd, uint32_t arg)
+{
+    xen_mmu_flush();
+    struct mmuext_op op = { .cmd = cmd };
+    op.arg1.mfn = arg; /* mfn and linear_addr share the union */
+    long rc = HYPERVISOR_mmuext_op(&op, 1, 0, DOMID_SELF);
+    if (rc)
+        report("mmuext_op", rc, cmd, arg);
+    return (int)rc;
+}
+
+void xen_pin_pgd(uint32_t pfn) { xen_mmuext(MMUEXT_PIN_L3_TABLE, xen_pfn_to_mfn(pfn)); }
+void xen_unpin_pgd(uint32_t pfn) { xen_mmuext(MMUEXT_UNPIN_TABLE, xen_pfn_to_mfn(pfn)); }
+void xen_flush_tlb(void) { xen_mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0); }
+void xen_flush_tlb_single(uint32_t va) { xen_mmuext(MMUEXT_INVLPG_LOCAL, va); }
+uint32_t xen_read_cr3(void) { return current_cr3; }
+
+void xen_write_cr3(uint32_t pa)
+{
+    struct mmuext_op *op;
+    struct multicall_entry *e = xen_mc_entry(__HYPERVISOR_mmuext_op, &op);
+    if (e) {
+        op->cmd = MMUEXT_NEW_BASEPTR;
+        op->arg1.mfn = xen_pfn_to_mfn(pa >> PAGE_SHIFT);
+        e->args[0] = (unsigned long)op;
+        e->args[1] = 1;
+        e->args[2] = 0;
+        e->args[3] = DOMID_SELF;
+        current_cr3 = pa; /* a failure is reported when the batch is issued */
+        return;
+    }
+    if (xen_mmuext(MMUEXT_NEW_BASEPTR, xen_pfn_to_mfn(pa >> PAGE_SHIFT)) == 0)
+        current_cr3 = pa;
+}
+
+void xen_enter_lazy_mmu(void) { lazy_mmu = 1; }
+
+void xen_leave_lazy_mmu(void)
+{
+    xen_mmu_flush();
+    lazy_mmu = 0;
+}
