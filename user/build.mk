@@ -5,19 +5,43 @@ USER_CC     := i386-linux-musl-gcc
 USER_CFLAGS := -static -O2 -Wall -Wextra -Werror
 BUSYBOX    := /bin/busybox
 BUSYBOX_APPLETS := sh ls cat echo ps mkdir rm cp mv grep wc head tail sort uniq sed env true false sleep uname
+# Used by user/scripts/busybox-smoke.sh as well (keep in step with the script).
+BUSYBOX_APPLETS += tr cut printf test
 INITRD_ROOT := $(BUILD)/initrd-root
 
 $(BUILD)/user/init: user/init/init.c
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_CFLAGS) -o $@ $<
 
-$(BUILD)/initrd.cpio: $(BUILD)/user/init $(BUSYBOX) user/build.mk
+# usertests (one program, issue 8 item 4) and bench (lmbench-style, issue 9); bench-true is
+# the tiny program bench's fork_execve runs.
+USERTESTS_SRCS := $(wildcard user/usertests/*.c)
+USERTESTS_HDRS := $(wildcard user/usertests/*.h)
+BENCH_SRCS     := $(wildcard user/bench/bench*.c)
+USER_PROGS     := $(BUILD)/user/usertests $(BUILD)/user/bench $(BUILD)/user/bench-true
+
+$(BUILD)/user/usertests: $(USERTESTS_SRCS) $(USERTESTS_HDRS) user/build.mk
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(USER_CFLAGS) -o $@ $(USERTESTS_SRCS)
+
+$(BUILD)/user/bench: $(BENCH_SRCS) user/bench/bench.h user/build.mk
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(USER_CFLAGS) -o $@ $(BENCH_SRCS)
+
+$(BUILD)/user/bench-true: user/bench/true.c user/build.mk
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(USER_CFLAGS) -s -o $@ $<
+
+$(BUILD)/initrd.cpio: $(BUILD)/user/init $(USER_PROGS) user/scripts/busybox-smoke.sh \
+		user/scripts/busybox-smoke.expected $(BUSYBOX) user/build.mk
 	rm -rf $(INITRD_ROOT)
 	mkdir -p $(INITRD_ROOT)/bin $(INITRD_ROOT)/dev $(INITRD_ROOT)/proc $(INITRD_ROOT)/tmp $(INITRD_ROOT)/etc
 	cp $(BUILD)/user/init $(INITRD_ROOT)/init
 	cp $(BUSYBOX) $(INITRD_ROOT)/bin/busybox
 	for a in $(BUSYBOX_APPLETS); do ln -s busybox $(INITRD_ROOT)/bin/$$a; done
 	echo "Moat guest" > $(INITRD_ROOT)/etc/motd
+	cp $(USER_PROGS) $(INITRD_ROOT)/bin/
+	cp user/scripts/busybox-smoke.sh user/scripts/busybox-smoke.expected $(INITRD_ROOT)/etc/
 	cd $(INITRD_ROOT) && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc --owner 0:0 > $(abspath $@)
 
-ALL_TARGETS += $(BUILD)/initrd.cpio
+ALL_TARGETS += $(BUILD)/initrd.cpio $(USER_PROGS)
