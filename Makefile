@@ -57,13 +57,24 @@ setup:
 
 run: setup
 	@$(MAKE) --no-print-directory all
-	tools/moat-qemu --timeout 0 $(BUILD)/kernel
+	@if [ -f $(BUILD)/moat ]; then \
+	  echo "make run: booting Moat with the guest kernel (Ctrl-A X quits QEMU)"; \
+	  tools/moat-qemu --timeout 0 $(BUILD)/kernel; \
+	else \
+	  echo "make run: no $(BUILD)/moat yet: booting the guest kernel natively (Ctrl-A X quits QEMU)"; \
+	  tools/moat-qemu --native --timeout 0 $(BUILD)/kernel; \
+	fi
 
 test: setup
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory check-privileged
-	$(PYTEST) -q tests/system
+	$(PYTEST) -v -rfE tests/system
+
+# Every privileged instruction in the guest kernel lives in pv/native.o or arch/x86_32/*.S.
+# The kernel's objects live in $(KERNEL_OBJDIR) (kernel/build.mk): build/kernel is the image.
+check-privileged:
+	@tools/check-privileged $(or $(KERNEL_OBJDIR),$(BUILD)/kernel-objs)
 
 bench: setup
 	@$(MAKE) --no-print-directory all

@@ -1,10 +1,12 @@
-/* Serial console and log levels (see console.h). Polled output: Moat never takes interrupts,
- * so a line is always complete when log_printf returns, even right before a panic exit. */
+/* Serial console and log levels (see console.h). Polled output: Moat's output never waits for
+ * an interrupt, so a line is always complete when log_printf returns, even right before a panic
+ * exit. Input: polled by console_io read, and buffered by the RX interrupt (console_rx.c). */
 #include <stdarg.h>
 #include <lib/format.h>
 #include "console.h"
 #include "x86.h"
 #include "exit.h"
+#include "debug_keys.h"
 
 #define COM1 0x3f8
 static int log_level = LOG_INFO;
@@ -27,11 +29,31 @@ void serial_putc(char c)
     outb(COM1, (uint8_t)c);
 }
 
+/* Every received byte passes the debug-key filter first (Ctrl-] prefix, debug_keys.c): the
+ * bytes it consumes never reach the guest. An RX interrupt path must read through here (or
+ * call debug_key_filter() itself) so that the keys work while the guest is not reading. */
+int serial_rx_filtered(void)
+{
+    while (inb(COM1 + 5) & 0x01) {
+        int ch = inb(COM1);
+        if (!debug_key_filter(ch))
+            return ch;
+    }
+    return -1;
+}
+
+/* Bytes the RX interrupt already buffered (console_rx.c) come before what is in the UART. */
 int serial_getc_nonblock(void)
 {
-    if (!(inb(COM1 + 5) & 0x01))
-        return -1;
-    return inb(COM1);
+    int ch = console_rx_pop();
+    return ch >= 0 ? ch : serial_rx_filtered();
+}
+
+/* Receive interrupts on (IER bit 0) and OUT2, which gates the UART's IRQ line on a PC. */
+void serial_enable_rx_irq(void)
+{
+    outb(COM1 + 1, 0x01);
+    outb(COM1 + 4, 0x0B);
 }
 
 void console_write(const char *s, size_t n)

@@ -15,6 +15,7 @@
 #include "console.h"
 #include "exit.h"
 #include "x86.h"
+#include "stats.h"
 
 void gdt_init_vcpu(struct vcpu *v);
 void gdt_load_vcpu(struct cpu *c, struct vcpu *v);
@@ -71,12 +72,16 @@ static void shutdown_common(struct domain *d, uint8_t reason)
         log_info("domain %u shut down: %s\n", d->domid, name);
     else
         log_info("domain %u shut down: unknown reason %u\n", d->domid, reason);
-    log_info("domain %u: %u hypercall traps, %u exceptions\n", d->domid, d->hypercall_traps,
-             d->exception_traps);
+    struct moat_counters t;
+    stats_domain_total(d, &t);
+    log_info("domain %u: %llu hypercall traps, %llu hypercalls, %llu exceptions, %llu events\n",
+             d->domid, (unsigned long long)t.hypercall_traps, (unsigned long long)t.hypercalls,
+             (unsigned long long)t.exceptions, (unsigned long long)t.events_delivered);
 
     for (uint32_t i = 0; i < MOAT_MAX_DOMAINS; i++)
         if (domains[i] && domains[i]->state == DOM_RUNNING)
             return;
+    stats_print_shutdown(stats_rdtsc());     /* DESIGN.md "Measuring": cost seen from outside */
     log_info("no domain left running: %s\n", reason == SHUTDOWN_poweroff ? "exit PASS" : "exit FAIL");
     moat_exit(reason == SHUTDOWN_poweroff ? MOAT_EXIT_PASS : MOAT_EXIT_FAIL);
 }

@@ -10,6 +10,7 @@
 #include "moat_errno.h"
 #include "cpu.h"
 #include "console.h"
+#include "domain.h"
 
 #define HC_PROTO_0 void
 #define HC_PROTO_1 uint32_t
@@ -44,23 +45,60 @@ int hypercall_implemented(uint32_t nr)
     return nr < NR_HYPERCALLS && hypercall_table[nr].call != 0;
 }
 
+/* The mmu_update request counter lives in hv/mm's own statistics (struct mm_stats, kept by the
+ * pure handlers that do not know vcpus); the difference across one call is what this call
+ * applied, and is credited to the calling vcpu. Host tests of this file link no mm code. */
+#ifndef MOAT_HOST_TEST
+#include "mmu.h"
+static inline uint32_t mm_entries_now(void) { return mm_stats.mmu_update_entries; }
+#else
+static inline uint32_t mm_entries_now(void) { return 0; }
+#endif
+
+/* Every hypercall execution goes through here: the trap path and each multicall entry. */
 long hypercall_call(uint32_t nr, const uint32_t args[6])
 {
+    struct vcpu *v = current_vcpu();
+    v->stats.hypercalls++;
+    if (nr < NR_HYPERCALLS)
+        v->domain->hypercall_count[nr]++;
     if (!hypercall_implemented(nr))
         return -ENOSYS;
-    return hypercall_table[nr].call(args);
+    if (nr == __HYPERVISOR_multicall)     /* its entries account for themselves */
+        return hypercall_table[nr].call(args);
+    uint32_t mm_before = mm_entries_now();
+    long ret = hypercall_table[nr].call(args);
+    v->stats.mmu_update_entries += (uint32_t)(mm_entries_now() - mm_before);
+    return ret;
+}
+
+/* Continuation capture (multicall): while a multicall entry runs there is no trap frame to
+ * re-arm (hc_regs is 0), so a continuation request is recorded here instead and the multicall
+ * writes it back into the guest's entry (hypercall.h). One slot per physical CPU. */
+static struct hc_capture {
+    int active;         /* a multicall entry is running on this CPU */
+    int requested;      /* ... and it asked to be continued with nr/args */
+    uint32_t nr;
+    uint32_t args[6];
+} hc_capture[MOAT_MAX_CPUS];
+
+static void hc_capture_reset(uint32_t cpu)
+{
+    hc_capture[cpu].active = 0;
+    hc_capture[cpu].requested = 0;
 }
 
 void hypercall_dispatch(struct cpu_user_regs *regs)
 {
     struct cpu *c = this_cpu();
-    struct domain *d = c->current->domain;
     uint32_t nr = regs->eax;
     uint32_t args[6] = { regs->ebx, regs->ecx, regs->edx, regs->esi, regs->edi, regs->ebp };
 
-    d->hypercall_traps++;
-    if (nr < NR_HYPERCALLS)
-        d->hypercall_count[nr]++;
+    c->current->stats.hypercall_traps++;
+    /* A trap from the guest never arrives while a multicall entry runs on this CPU, so a
+     * capture still marked active belongs to a multicall that never returned (its vcpu was
+     * switched away inside an entry): forget it, or every later multicall would be "nested". */
+    hc_capture_reset(c->id);
     c->hc_regs = regs;
     c->hc_continued = 0;
     long ret = hypercall_call(nr, args);
@@ -69,12 +107,46 @@ void hypercall_dispatch(struct cpu_user_regs *regs)
     c->hc_regs = 0;
 }
 
+void hypercall_capture_begin(void)
+{
+    struct hc_capture *k = &hc_capture[this_cpu()->id];
+    k->active = 1;
+    k->requested = 0;
+}
+
+int hypercall_capturing(void)
+{
+    return hc_capture[this_cpu()->id].active;
+}
+
+int hypercall_capture_end(uint32_t *nr, uint32_t args[6])
+{
+    struct hc_capture *k = &hc_capture[this_cpu()->id];
+    int requested = k->requested;
+    if (requested) {
+        *nr = k->nr;
+        for (int i = 0; i < 6; i++)
+            args[i] = k->args[i];
+    }
+    k->active = 0;
+    k->requested = 0;
+    return requested;
+}
+
 long hypercall_continue(uint32_t nr, const uint32_t args[6])
 {
     struct cpu *c = this_cpu();
     struct cpu_user_regs *r = c->hc_regs;
-    if (!r)
-        panic("hypercall_continue(%u) outside the trap path", nr);
+    if (!r) {
+        struct hc_capture *k = &hc_capture[c->id];
+        if (!k->active)
+            panic("hypercall_continue(%u) outside the trap path", nr);
+        k->requested = 1;
+        k->nr = nr;
+        for (int i = 0; i < 6; i++)
+            k->args[i] = args[i];
+        return 0;
+    }
     r->eax = nr;
     r->ebx = args[0];
     r->ecx = args[1];

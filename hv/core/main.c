@@ -13,6 +13,10 @@
 #include "domain.h"
 #include "build.h"
 #include "mapcache.h"
+#include "moat_time.h"
+#include "moat_sched.h"
+
+void pic_unmask(unsigned irq);
 
 char moat_cmdline[1024];
 static struct boot_info boot_info;
@@ -90,11 +94,15 @@ void moat_main(uint32_t magic, uint32_t mbi_pa)
         (void)*(volatile uint32_t *)(MAPCACHE_END - 4096);
     }
 
+    time_init();           /* before the builder: shared_info gets the wallclock */
     struct vcpu *v = domain_build_initial(&boot_info);
     uint32_t released = 0;
     for (uint32_t i = 0; i < boot_info.nr_mods; i++)
         released += frame_release_boot_range(boot_info.mods[i].start, boot_info.mods[i].end);
     log_info("%u frames of boot modules released, %u frames free\n", released, frames_free());
     log_info("starting domain 0 vcpu 0 in ring 1 at %#x\n", v->regs.eip);
-    vcpu_run(v);
+    sched_init_domain(v->domain);
+    pic_unmask(0);         /* PIT one-shot timer (pit.c) */
+    console_rx_init();     /* COM1 receive -> VIRQ_CONSOLE */
+    sched_start();
 }

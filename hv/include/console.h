@@ -13,6 +13,13 @@ enum log_level { LOG_ERR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 void serial_init(void);
 void serial_putc(char c);
 int serial_getc_nonblock(void);        /* -1 when no byte is waiting */
+int serial_rx_filtered(void);          /* straight from the UART, debug keys removed; -1 */
+void serial_enable_rx_irq(void);
+/* Console input buffer (console_rx.c): COM1's RX interrupt fills it and raises VIRQ_CONSOLE
+ * for the initial domain; serial_getc_nonblock() (CONSOLEIO_read) drains it first. */
+void console_rx_init(void);
+void console_rx_interrupt(void);
+int console_rx_pop(void);               /* -1 when empty */
 
 void console_write(const char *s, size_t n);   /* raw bytes, no prefix */
 void console_set_level(int level);

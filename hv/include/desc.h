@@ -12,6 +12,7 @@
 #define DESC_ACCESSED 0x01u      /* preset so the CPU never writes the descriptor */
 #define DESC_TSS32    0x09u      /* available 32-bit TSS */
 #define DESC_INTGATE  0x0Eu      /* 32-bit interrupt gate */
+#define DESC_TRAPGATE 0x0Fu      /* 32-bit trap gate (IF unchanged) */
 /* flags nibble */
 #define DESC_G        0x8u       /* limit in 4 KB units */
 #define DESC_DB       0x4u       /* 32-bit */

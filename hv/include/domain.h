@@ -13,6 +13,11 @@
 #include "frame.h"
 #include "cpu.h"
 #include "mmu.h"
+#include <moat/moat_op.h>
+#include "pv_state.h"
+#include "event.h"
+#include "moat_time.h"
+#include "moat_sched.h"
 
 #define MOAT_MAX_DOMAINS 4
 #define MOAT_MAX_VCPUS   8
@@ -30,7 +35,12 @@ struct vcpu {
                                           L3 in CR3 and holds one FT_L3 use */
     uint32_t kernel_ss, kernel_sp;     /* ring-1 stack for ring-3 entries (stack_switch) */
     struct vcpu_info *vcpu_info;       /* in shared_info for vcpus < XEN_LEGACY_MAX_VCPUS */
-    /* issue 5: trap table, callbacks, GDT frames, LDT, FPU state; issue 4: TLB state */
+    struct vcpu_pv pv;                 /* issue 5: trap table, callbacks, GDT/LDT, FPU, I/O
+                                          (pv_state.h) */
+    struct vcpu_evtchn evt;            /* issue 6: VIRQ bindings, SCHEDOP_poll port (event.h) */
+    struct vcpu_timers timers;         /* issue 6: singleshot/periodic/poll timers (moat_time.h) */
+    struct vcpu_sched sched;           /* issue 6: runstate, run queue link (moat_sched.h) */
+    struct moat_counters stats;        /* issue 7: this vcpu's counters (stats.h) */
 };
 
 enum domain_state { DOM_RUNNING, DOM_SHUTDOWN };
@@ -49,9 +59,10 @@ struct domain {
     mfn_t shared_info_mfn;
     struct shared_info *shared_info;   /* Moat's (direct-map) address of that frame */
     unsigned long vm_assist;           /* VMASST_TYPE_* bitmap */
-    /* statistics (DESIGN.md "Measuring"): per-hypercall and trap counters */
-    uint32_t hypercall_count[NR_HYPERCALLS];
-    uint32_t hypercall_traps, exception_traps;
+    struct domain_evtchn evtchn;       /* issue 6: the event-channel port table (event.h) */
+    /* statistics (DESIGN.md "Measuring"; stats.h): hypercalls executed by number; the other
+     * counters are per vcpu (vcpu->stats) and summed when read */
+    uint64_t hypercall_count[NR_HYPERCALLS];
 };
 
 extern struct domain *domains[MOAT_MAX_DOMAINS];

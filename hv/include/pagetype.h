@@ -52,6 +52,10 @@ void moat_l2_slot3_install(uint64_t *l2);
  * new type is relied on. */
 void pagetype_type_change_flush(uint16_t dom);
 
+/* Checks (and fixes up) the 512 descriptors of a frame becoming FT_SEG_DESC: 0 or -EINVAL.
+ * Provided by hv/core/segments.c (issue 5); a weak refuse-all default lives in pagetype.c. */
+int pagetype_validate_segdesc(mfn_t mfn);
+
 /* ---- configuration -------------------------------------------------------------------------- */
 /* Call once at boot: nx_enabled = EFER.NXE is set (bit 63 of entries is then NX, otherwise it is
  * reserved and refused). */

@@ -7,11 +7,14 @@
  *  G1  Guest memory is only touched through copy_from_guest/copy_to_guest (uaccess.h).
  *  G2  A handler's -MM_ERESTART never reaches the guest: from the trap path it becomes a
  *      hypercall continuation (the guest re-executes the same int $0x82 with the remaining
- *      work); where no trap frame exists (a call from multicall) the remaining pieces are run
- *      here, one after another, so the semantics stay those of one call.
+ *      work), inside a multicall entry a captured continuation (multicall.c re-arms the
+ *      entry); anywhere else (no trap frame at all) the remaining pieces run here, one after
+ *      another, so the semantics stay those of one call.
  *  G3  TLB flushes for other vcpus: Moat runs every vcpu on the boot CPU, so flushing the
  *      local TLB (global entries included) covers them all; with SMP this must become an IPI
  *      to the CPUs running those vcpus.
+ *  G4  One CPU at a time in the page-type code (pagetype.c is not re-entrant): every entry
+ *      point below holds mm_lock while it runs the pure handler.
  */
 #include <stdint.h>
 #include <xen/xen.h>
@@ -25,6 +28,20 @@
 #include "console.h"
 #include "frame.h"
 #include "mmu.h"
+
+static volatile uint32_t mm_lock_word;
+
+static void mm_lock(void)
+{
+    while (__sync_lock_test_and_set(&mm_lock_word, 1))
+        while (mm_lock_word)
+            asm volatile("pause");
+}
+
+static void mm_unlock(void)
+{
+    __sync_lock_release(&mm_lock_word);
+}
 
 static void ctx_init(struct mm_ctx *c)
 {
@@ -53,8 +70,10 @@ static long run_batch(uint32_t nr, batch_fn fn, uint32_t a0, uint32_t a1, uint32
     struct mm_cont k;
     long rc;
 
+    mm_lock();
     ctx_init(&c);
     rc = fn(&c, a0, a1, a2, a3, &k);
+    mm_unlock();
     if (rc != -MM_ERESTART)
         return rc;
     if (this_cpu()->hc_regs && !this_cpu()->hc_continued) {
@@ -64,9 +83,16 @@ static long run_batch(uint32_t nr, batch_fn fn, uint32_t a0, uint32_t a1, uint32
         uint32_t args[6] = { k.arg[0], k.arg[1], k.arg[2], k.arg[3], r->edi, r->ebp };
         return hypercall_continue(nr, args);
     }
+    if (hypercall_capturing()) {
+        /* inside a multicall entry: multicall.c writes the continuation back into the entry */
+        uint32_t args[6] = { k.arg[0], k.arg[1], k.arg[2], k.arg[3], 0, 0 };
+        return hypercall_continue(nr, args);
+    }
+    mm_lock();
     do {
         rc = fn(&c, k.arg[0], k.arg[1], k.arg[2], k.arg[3], &k);
     } while (rc == -MM_ERESTART);
+    mm_unlock();
     return rc;
 }
 
@@ -83,9 +109,13 @@ long do_mmuext_op(uint32_t uops, uint32_t count, uint32_t pdone, uint32_t foreig
 long do_update_va_mapping(uint32_t va, uint32_t lo, uint32_t hi, uint32_t flags)
 {
     struct mm_ctx c;
+    long rc;
 
+    mm_lock();
     ctx_init(&c);
-    return update_va_mapping(&c, va, lo, hi, flags);
+    rc = update_va_mapping(&c, va, lo, hi, flags);
+    mm_unlock();
+    return rc;
 }
 
 long do_memory_op(uint32_t cmd, uint32_t arg)
@@ -161,11 +191,14 @@ uint32_t mm_machine_memory_map(struct mm_e820 *buf, uint32_t max)
     return n;
 }
 
+extern uint32_t pagetype_bugs;
+
 void mm_stats_print(void)
 {
     uint32_t t = mm_stats.mmu_update_traps, e = mm_stats.mmu_update_entries;
 
     log_info("mm: mmu_update %u traps, %u entries (%u.%u per trap); mmuext_op %u traps, %u ops; "
-             "update_va_mapping %u\n", t, e, t ? e / t : 0, t ? (e * 10 / t) % 10 : 0,
-             mm_stats.mmuext_traps, mm_stats.mmuext_ops, mm_stats.update_va_traps);
+             "update_va_mapping %u; page-type bugs %u\n", t, e, t ? e / t : 0,
+             t ? (e * 10 / t) % 10 : 0, mm_stats.mmuext_traps, mm_stats.mmuext_ops,
+             mm_stats.update_va_traps, pagetype_bugs);
 }

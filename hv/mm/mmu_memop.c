@@ -3,8 +3,12 @@
  *  XENMEM_maximum_ram_page      highest machine frame + 1 (Xen's max_page)
  *  XENMEM_current_reservation   pages the domain has (arg: domid_t, DOMID_SELF only)
  *  XENMEM_maximum_reservation   pages it may have
- *  XENMEM_memory_map            the pseudo-physical map: one RAM range [0, nr_pages)
- *  XENMEM_machine_memory_map    the machine's map (initial domain only, -EPERM otherwise)
+ *  XENMEM_memory_map            the pseudo-physical map: one RAM range [0, nr_pages); but
+ *                               -ENOSYS for the initial domain, exactly as Xen 4.17 answers a
+ *                               PV dom0 (which has no pseudo-physical map set and reads the
+ *                               machine map instead; guests fall back to nr_pages)
+ *  XENMEM_machine_memory_map    the machine's map (initial domain only, -EPERM otherwise;
+ *                               -EINVAL if the buffer cannot hold it all, as Xen)
  *  XENMEM_machphys_mapping      where the read-only m2p table is: Moat's real layout, which
  *                               is the 32-bit PAE one of xen-x86_32.h (0xF5800000-0xF6800000);
  *                               max_mfn is the last frame Moat has (entries exist up to it)
@@ -50,13 +54,18 @@ static long memory_map(struct mm_ctx *c, uint32_t arg, int machine)
         if (n > 32)
             n = 32;
     } else {
+        if (c->privileged)
+            return -XEN_ENOSYS;
         e[0].addr = 0;
         e[0].size = (uint64_t)c->nr_pages << 12;
         e[0].type = 1;
         n = 1;
     }
-    if (n > map.nr_entries)
+    if (n > map.nr_entries) {
+        if (machine)
+            return -XEN_EINVAL;
         n = map.nr_entries;
+    }
     for (i = 0; i < n; i++)
         if (mm_copy_to_guest(buf + i * (uint32_t)sizeof e[0], &e[i], sizeof e[0]))
             return -XEN_EFAULT;

@@ -183,8 +183,10 @@ static int one_op(struct mm_ctx *c, const struct mmuext_op *op)
     case MMUEXT_MARK_SUPER:
     case MMUEXT_UNMARK_SUPER:
         return -XEN_EOPNOTSUPP;
+    case MMUEXT_NEW_USER_BASEPTR:
+        return -XEN_EINVAL;                         /* 64-bit guests only (Xen: -EINVAL) */
     default:
-        rc = -XEN_ENOSYS;                           /* includes NEW_USER_BASEPTR (64-bit only) */
+        rc = -XEN_ENOSYS;
         return rc;
     }
 }
@@ -203,6 +205,8 @@ long mmuext_op(struct mm_ctx *c, uint32_t uops, uint32_t count, uint32_t pdone,
     } else {
         mm_stats.mmuext_traps++;
     }
+    if (count == 0)
+        return 0;                                   /* Xen answers an empty batch with 0 */
     if (!mm_guest_range_ok(uops, (uint64_t)count * sizeof op))
         return -XEN_EFAULT;
     if (foreigndom != DOMID_SELF)

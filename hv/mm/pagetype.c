@@ -272,6 +272,15 @@ static void devalidate_l3(mfn_t mfn)
     frame_unmap(t);
 }
 
+/* FT_SEG_DESC: the descriptor rules are issue 5's (hv/core/segments.c defines the real check,
+ * through hv/core/descriptor.c). This weak default keeps host tests that link only hv/mm
+ * refusing every descriptor page, as before. */
+__attribute__((weak)) int pagetype_validate_segdesc(mfn_t mfn)
+{
+    (void)mfn;
+    return -XEN_EINVAL;
+}
+
 static int validate(mfn_t mfn, enum frame_type t, uint16_t dom)
 {
     switch (t) {
@@ -284,9 +293,10 @@ static int validate(mfn_t mfn, enum frame_type t, uint16_t dom)
         return validate_l2(mfn, t, dom);
     case FT_L3:
         return validate_l3(mfn, dom);
+    case FT_SEG_DESC:
+        return pagetype_validate_segdesc(mfn);
     default:
-        /* FT_SEG_DESC: descriptor checking belongs to the GDT/LDT work (issue 5); until it
-         * exists no frame can become a descriptor page. FT_NONE is never requested. */
+        /* FT_NONE is never requested. */
         return -XEN_EINVAL;
     }
 }

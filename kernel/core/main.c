@@ -10,6 +10,7 @@
 #include "trap.h"
 #include "printk.h"
 #include "pv/pvops.h"
+#include "proc.h" /* H9: the Unix layer (initrd, processes) */
 
 static struct kernel_options opts;
 const void *boot_initrd;
@@ -66,13 +67,12 @@ void __attribute__((noreturn)) kernel_start(void)
 
     if (opts.mode == BOOT_TEST) {
         int failed = ktest_run_all();
+        failed += unix_run_usertests(); /* H9: then the user-space suite, /bin/usertests */
         power_off(failed ? 1 : 0);
     }
     if (opts.mode == BOOT_BENCH) {
         printk(KERN_INFO "bench: no kernel benchmarks yet\n");
         power_off(0);
     }
-    printk(KERN_INFO "no init yet: idle\n");
-    for (;;)
-        safe_halt();
+    unix_start_init(); /* H9: unpack the initrd and run /init (never returns) */
 }

@@ -12,13 +12,17 @@ uint64_t make_seg_desc(uint32_t base, uint32_t limit_pages, unsigned type, unsig
     return ((uint64_t)hi << 32) | lo;
 }
 
-uint64_t make_tss_desc(uint32_t base, uint32_t limit)
+/* A system descriptor (S = 0) of `type`, byte granular, dpl 0, present. */
+static uint64_t make_sys_desc(uint32_t base, uint32_t limit, unsigned type)
 {
     uint32_t lo = (limit & 0xffffu) | ((base & 0xffffu) << 16);
-    uint32_t hi = ((base >> 16) & 0xffu) | (0x9u << 8) /* available 32-bit TSS */ | (1u << 15) |
+    uint32_t hi = ((base >> 16) & 0xffu) | ((type & 0xfu) << 8) | (1u << 15) |
                   (limit & 0xf0000u) | (base & 0xff000000u);
     return ((uint64_t)hi << 32) | lo;
 }
+
+uint64_t make_tss_desc(uint32_t base, uint32_t limit) { return make_sys_desc(base, limit, 0x9); /* available 32-bit TSS */ }
+uint64_t make_ldt_desc(uint32_t base, uint32_t limit) { return make_sys_desc(base, limit, 0x2); /* LDT */ }
 
 uint32_t desc_base(uint64_t d)
 {

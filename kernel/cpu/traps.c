@@ -13,6 +13,7 @@
 #include "printk.h"
 #include "pv/pvops.h"
 #include "desc.h"
+#include "proc.h" /* H9: user-mode trap hooks */
 
 static trap_handler_fn handlers[256];
 int traps_installed;
@@ -56,7 +57,13 @@ void __attribute__((noreturn)) trap_panic(struct trap_frame *f)
 void trap_dispatch(struct trap_frame *f)
 {
     trap_handler_fn h = handlers[f->vector & 0xff];
-    if (h && h(f)) {
+    /* H9 (processes): an exception raised in ring 3 becomes a signal for that process
+     * (proc_user_exception); before any return to ring 3, pending signals are delivered and an
+     * expired time slice is given up (proc_return_to_user). */
+    int user = (f->cs & 3) == 3;
+    if ((h && h(f)) || (user && proc_user_exception(f))) {
+        if (user)
+            proc_return_to_user(f);
         iret_prepare(f->eflags);
         return;
     }

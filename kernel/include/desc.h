@@ -1,7 +1,7 @@
 /* Segments, descriptor tables and the TSS: the layout every backend shares.
  *
  * GDT (native):  0 null | 1 kernel code | 2 kernel data | 3 user code | 4 user data | 5 TSS |
- *                6..8 TLS slots. On a PV hypervisor the kernel runs on the hypervisor's flat ring-1
+ *                6..8 TLS slots | 9 LDT (native load_ldt). On a PV hypervisor the kernel runs on the hypervisor's flat ring-1
  *                selectors instead (see kernel_cs/kernel_ds), user code on the flat ring-3 ones. */
 #ifndef KERNEL_DESC_H
 #define KERNEL_DESC_H
@@ -12,7 +12,8 @@
 #define GDT_ENTRY_USER_DS 4
 #define GDT_ENTRY_TSS 5
 #define GDT_ENTRY_TLS_MIN 6
-#define GDT_ENTRIES 9
+#define GDT_ENTRY_LDT 9
+#define GDT_ENTRIES 10
 
 #define NATIVE_KERNEL_CS (GDT_ENTRY_KERNEL_CS * 8)
 #define NATIVE_KERNEL_DS (GDT_ENTRY_KERNEL_DS * 8)
@@ -52,6 +53,7 @@ extern uint16_t kernel_cs, kernel_ds, user_cs, user_ds;
 /* A code/data segment: base, size in 4 KB pages (>= 1), type nibble (0xA code, 0x2 data), dpl. */
 uint64_t make_seg_desc(uint32_t base, uint32_t limit_pages, unsigned type, unsigned dpl);
 uint64_t make_tss_desc(uint32_t base, uint32_t limit_bytes);
+uint64_t make_ldt_desc(uint32_t base, uint32_t limit_bytes);
 /* Decoding, for checks: base, last byte covered (base + limit, 64-bit so 4 GB fits), dpl. */
 uint32_t desc_base(uint64_t d);
 uint64_t desc_end(uint64_t d);

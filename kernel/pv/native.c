@@ -56,6 +56,19 @@ static void native_load_tls(uint64_t *gdt, unsigned first, const uint64_t tls[GD
         gdt[first + i] = tls[i];
 }
 
+/* The LDT through its GDT slot: lldt takes a selector, not an address. */
+static void native_load_ldt(uint32_t base, unsigned entries)
+{
+    uint16_t sel = 0;
+    if (entries) {
+        gdt_table[GDT_ENTRY_LDT] = make_ldt_desc(base, entries * 8u - 1u);
+        sel = GDT_ENTRY_LDT * 8;
+    }
+    asm volatile("lldt %w0" : : "r"(sel) : "memory");
+    if (!entries)
+        gdt_table[GDT_ENTRY_LDT] = 0;
+}
+
 static void native_load_esp0(uint32_t ss0, uint32_t esp0)
 {
     kernel_tss.ss0 = (uint16_t)ss0;
@@ -168,6 +181,7 @@ const struct pv_ops native_pv_ops = {
         .write_idt_entry = native_write_idt_entry,
         .load_tr = native_load_tr,
         .load_tls = native_load_tls,
+        .load_ldt = native_load_ldt,
         .load_esp0 = native_load_esp0,
         .set_iopl_mask = native_set_iopl_mask,
         .read_cr0 = native_read_cr0,

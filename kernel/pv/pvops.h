@@ -46,6 +46,9 @@ struct pv_cpu_ops {
     void (*write_idt_entry)(uint64_t *idt, unsigned vector, const struct gate *g);
     void (*load_tr)(unsigned selector);
     void (*load_tls)(uint64_t *gdt, unsigned first_index, const uint64_t tls[GDT_TLS_ENTRIES]);
+    /* The LDT: `entries` descriptors at virtual `base` (page-aligned; on PV its pages must be
+     * mapped read-only), or none with entries == 0. */
+    void (*load_ldt)(uint32_t base, unsigned entries);
     void (*load_esp0)(uint32_t ss0, uint32_t esp0);
     void (*set_iopl_mask)(uint32_t iopl_bits); /* EFLAGS.IOPL bits (0 or 0x3000) */
     uint32_t (*read_cr0)(void);
@@ -151,6 +154,7 @@ static inline void load_idt(const struct desc_ptr *p) { pv_ops.cpu.load_idt(p); 
 static inline void write_idt_entry(uint64_t *idt, unsigned v, const struct gate *g) { pv_ops.cpu.write_idt_entry(idt, v, g); }
 static inline void load_tr(unsigned sel) { pv_ops.cpu.load_tr(sel); }
 static inline void load_tls(uint64_t *gdt, unsigned first, const uint64_t tls[GDT_TLS_ENTRIES]) { pv_ops.cpu.load_tls(gdt, first, tls); }
+static inline void load_ldt(uint32_t base, unsigned entries) { pv_ops.cpu.load_ldt(base, entries); }
 static inline void load_esp0(uint32_t ss0, uint32_t esp0) { pv_ops.cpu.load_esp0(ss0, esp0); }
 static inline void set_iopl_mask(uint32_t m) { pv_ops.cpu.set_iopl_mask(m); }
 static inline uint32_t read_cr0(void) { return pv_ops.cpu.read_cr0(); }

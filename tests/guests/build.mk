@@ -45,8 +45,37 @@ ALL_TARGETS += $(GUEST_ELFS) $(GUEST_DIR)/bad/.stamp
 # ---- mm-* hostile guests (issue 4, helper H5): each tries to break one rule of PV memory
 # management and checks the refusal; helpers in tests/guests/mm-lib.c. ----
 MM_GUESTS := mm-pinned-writable mm-pin-writable mm-l2-nonl1 mm-foreign mm-m2p-write \
-             mm-unpin-base mm-bad-batch mm-huge-count
+             mm-unpin-base mm-bad-batch mm-huge-count mm-pt-write
 $(foreach g,$(MM_GUESTS),$(eval $(call guest_elf,$(g),high.lds,$(GUEST_DIR)/$(g).o $(GUEST_DIR)/mm-lib.o $(GUEST_DIR)/notes-linux.o)))
 MM_GUEST_ELFS := $(MM_GUESTS:%=$(GUEST_DIR)/%.elf)
 guests: $(MM_GUEST_ELFS)
 ALL_TARGETS += $(MM_GUEST_ELFS)
+
+# ---- mc-* guests (issue 7, helper H10): HYPERVISOR_multicall as Xen runs it (results, order,
+# nesting, bad lists, continuations) and, on Moat, its cost through the moat_op counters
+# (include/moat/moat_op.h); helpers in tests/guests/mc-lib.c on top of mm-lib.c. ----
+MC_GUESTS := mc-batch mc-nested mc-bad mc-huge mc-keys
+$(foreach g,$(MC_GUESTS),$(eval $(call guest_elf,$(g),high.lds,$(GUEST_DIR)/$(g).o $(GUEST_DIR)/mc-lib.o $(GUEST_DIR)/mm-lib.o $(GUEST_DIR)/notes-linux.o)))
+MC_GUEST_ELFS := $(MC_GUESTS:%=$(GUEST_DIR)/%.elf)
+guests: $(MC_GUEST_ELFS)
+ALL_TARGETS += $(MC_GUEST_ELFS)
+
+# ---- ev-* event/time guests (issue 6, helper H8): the virtual interrupt flag, event channels,
+# timers, block and poll, each checked against real Xen 4.17; helpers in tests/guests/ev-lib.c
+# (on top of mm-lib.c) and the upcall/failsafe entries in ev-entry.S. ----
+EV_GUESTS := ev-mask ev-timer ev-nounmask ev-console
+EV_OBJS := $(GUEST_DIR)/ev-lib.o $(GUEST_DIR)/ev-entry.o $(GUEST_DIR)/mm-lib.o $(GUEST_DIR)/notes-linux.o
+$(foreach g,$(EV_GUESTS),$(eval $(call guest_elf,$(g),high.lds,$(GUEST_DIR)/$(g).o $(EV_OBJS))))
+EV_GUEST_ELFS := $(EV_GUESTS:%=$(GUEST_DIR)/%.elf)
+guests: $(EV_GUEST_ELFS)
+ALL_TARGETS += $(EV_GUEST_ELFS)
+
+# ---- trap-* hostile guests (issue 5, helper H7): exceptions bounced through the guest's own
+# trap table in ring 1 and ring 3, descriptor/trap-table/IO/privileged-instruction refusals,
+# the failsafe callback. Helpers in tests/guests/trap-lib.c and trap-entry.S (plus mm-lib). ----
+TRAP_GUESTS := trap-vectors trap-hostile trap-failsafe trap-nofailsafe
+TRAP_LIB := $(GUEST_DIR)/trap-lib.o $(GUEST_DIR)/trap-entry.o $(GUEST_DIR)/mm-lib.o
+$(foreach g,$(TRAP_GUESTS),$(eval $(call guest_elf,$(g),high.lds,$(GUEST_DIR)/$(g).o $(TRAP_LIB) $(GUEST_DIR)/notes-linux.o)))
+TRAP_GUEST_ELFS := $(TRAP_GUESTS:%=$(GUEST_DIR)/%.elf)
+guests: $(TRAP_GUEST_ELFS)
+ALL_TARGETS += $(TRAP_GUEST_ELFS)

@@ -19,6 +19,23 @@ unsigned int guest_main(void)
     MM_EXPECT(HYPERVISOR_mmu_update(reqs, LONG_BATCH, &done, DOMID_SELF), 0,
               "a 3000-entry batch completes");
     MM_EXPECT(done, LONG_BATCH, "success count 3000");
+    /* the same long batch inside a multicall, between two cheap entries: the continuation
+     * must stay inside the multicall entry, and the entries after it must still run */
+    static multicall_entry_t mc[3];
+    static uint32_t mc_done;
+    mc[0].op = __HYPERVISOR_xen_version;
+    mc[0].args[0] = XENVER_version;
+    mc[1].op = __HYPERVISOR_mmu_update;
+    mc[1].args[0] = (unsigned long)reqs;
+    mc[1].args[1] = LONG_BATCH;
+    mc[1].args[2] = (unsigned long)&mc_done;
+    mc[1].args[3] = DOMID_SELF;
+    mc[2] = mc[0];
+    mc[1].result = mc[2].result = 0x5555;
+    MM_EXPECT(hypercall2(13, mc, 3), 0, "multicall [xen_version, 3000-entry mmu_update, xen_version]");
+    MM_EXPECT(mc[1].result, 0, "the mmu_update entry returns 0");
+    MM_EXPECT(mc_done, LONG_BATCH, "with success count 3000");
+    MM_EXPECT(mc[2].result, 0x00040011, "and the entry after it ran");
     done = 0;
     long rc = HYPERVISOR_mmu_update(reqs, 0x7FFFFFFFu, &done, DOMID_SELF);
     mm_check(rc < 0, "count 0x7fffffff is refused", rc);

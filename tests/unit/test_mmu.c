@@ -394,7 +394,8 @@ static void test_mmuext_pins_and_base(void **state)
     put_op(0, MMUEXT_PIN_L4_TABLE, D1(9), 0);
     assert_int_equal(mmuext_op(&ctx, GUEST_BASE, 1, DONE, DOMID_SELF, &cont), 0);
     put_op(0, MMUEXT_NEW_USER_BASEPTR, D1(9), 0);
-    assert_int_equal(mmuext_op(&ctx, GUEST_BASE, 1, DONE, DOMID_SELF, &cont), -XEN_ENOSYS);
+    assert_int_equal(mmuext_op(&ctx, GUEST_BASE, 1, DONE, DOMID_SELF, &cont), -XEN_EINVAL);
+    assert_int_equal(mmuext_op(&ctx, GUEST_BASE, 0, DONE, 5, &cont), 0);   /* empty batch */
     put_op(0, 99, 0, 0);
     assert_int_equal(mmuext_op(&ctx, GUEST_BASE, 1, DONE, DOMID_SELF, &cont), -XEN_ENOSYS);
     /* teardown */
@@ -539,12 +540,14 @@ static void test_memory_op(void **state)
     mm->nr_entries = 8;
     assert_int_equal(mm_memory_op(&ctx, XENMEM_machine_memory_map, GUEST_BASE + 0x100), -XEN_EPERM);
     ctx.privileged = 1;
+    assert_int_equal(mm_memory_op(&ctx, XENMEM_memory_map, GUEST_BASE + 0x100), -XEN_ENOSYS);
     assert_int_equal(mm_memory_op(&ctx, XENMEM_machine_memory_map, GUEST_BASE + 0x100), 0);
     assert_int_equal(mm->nr_entries, 3);
     assert_int_equal(e[2].addr, 0x100000);
-    mm->nr_entries = 2;                                 /* short buffer: truncated */
-    assert_int_equal(mm_memory_op(&ctx, XENMEM_machine_memory_map, GUEST_BASE + 0x100), 0);
+    mm->nr_entries = 2;                                 /* short buffer: refused, as Xen */
+    assert_int_equal(mm_memory_op(&ctx, XENMEM_machine_memory_map, GUEST_BASE + 0x100), -XEN_EINVAL);
     assert_int_equal(mm->nr_entries, 2);
+    mm->nr_entries = 8;
     mm->buffer.p = (void *)0x10;
     assert_int_equal(mm_memory_op(&ctx, XENMEM_machine_memory_map, GUEST_BASE + 0x100), -XEN_EFAULT);
     assert_int_equal(mm_memory_op(&ctx, XENMEM_increase_reservation, GUEST_BASE), -XEN_ENOSYS);

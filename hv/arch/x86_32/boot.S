@@ -26,6 +26,9 @@ moat_start:
     cld
     movl %eax, %ebp                 /* multiboot magic */
     movl %ebx, %esi                 /* multiboot info (physical) */
+    rdtsc                           /* Moat's time zero for the shutdown summary (stats.h) */
+    movl %eax, PA(moat_boot_tsc)
+    movl %edx, PA(moat_boot_tsc) + 4
 
     /* zero .bss (the loader may not have) */
     movl $PA(_bss_start), %edi
@@ -78,6 +81,12 @@ moat_start:
 3:  cli
     hlt
     jmp 3b
+
+    /* in .data, not .bss: it is written before .bss is zeroed */
+    .section .data
+    .align 8
+    .globl moat_boot_tsc
+moat_boot_tsc: .quad 0
 
     .section .bss
     .align 4096

@@ -59,6 +59,11 @@ trap_common:
 ret_from_trap:
     testb $3, 36(%esp)
     jz 2f
+    /* Last C work before the guest resumes (return_hooks.c): events, scheduling, LDT, FPU,
+     * the int $0x80 gate. It may rewrite the frame (bounce) or never return (switch). */
+    pushl %esp
+    call return_to_guest
+    addl $4, %esp
 .Lload_es: movw 52(%esp), %es
 .Lload_ds: movw 56(%esp), %ds
 .Lload_fs: movw 60(%esp), %fs
@@ -74,21 +79,36 @@ ret_from_trap:
 .Liret:
     iret
 
-/* A guest selector that no longer loads (its descriptor changed under it): %esp is the frame. */
+/* A guest selector that no longer loads (its descriptor changed under it): %esp is the frame,
+ * intact. The C side enters the guest's failsafe callback (nulling the selectors in the frame)
+ * or crashes the domain; then the exit is retried. */
 .Lbad_segment:
     movl $MOAT_DS, %eax
     movl %eax, %ds
     movl %eax, %es
     pushl %esp
-    call guest_segment_reload_failed    /* does not return */
-/* The CPU refused the guest's iret frame: %esp points at the frame's eip slot. */
+    call guest_segment_reload_failed
+    addl $4, %esp
+    jmp ret_from_trap
+/* The CPU refused the guest's iret frame: %esp points at the frame's eip slot and the general
+ * registers hold the guest's values again (the nested fault's exit restored them), but the
+ * nested fault overwrote the frame below eip: rebuild that part, then as above. */
 .Lbad_iret:
+    subl $4, %esp                       /* error_code / entry_vector slot */
+    pushl %eax
+    pushl %ebp
+    pushl %edi
+    pushl %esi
+    pushl %edx
+    pushl %ecx
+    pushl %ebx
     movl $MOAT_DS, %eax
     movl %eax, %ds
     movl %eax, %es
-    leal -32(%esp), %eax
-    pushl %eax
-    call guest_iret_failed              /* does not return */
+    pushl %esp
+    call guest_iret_failed
+    addl $4, %esp
+    jmp ret_from_trap
 
     .section .ex_table, "a"
     .long .Lload_es, .Lbad_segment

@@ -18,6 +18,7 @@
 #include "paging.h"
 #include "domain.h"
 #include "console.h"
+#include "pmem.h"
 
 static uint64_t cpu_gdt[MOAT_MAX_CPUS][GDT_RESERVED_ENTRIES] __attribute__((aligned(4096)));
 static uint8_t zero_gdt_page[4096] __attribute__((aligned(4096)));
@@ -50,6 +51,20 @@ void gdt_init_cpu(struct cpu *c)
 }
 
 static uint32_t gdt_area_va(const struct vcpu *v) { return GDT_AREA_START + v->gdt_slot * GDT_AREA_PER_VCPU; }
+
+/* set_gdt (hv/core/segments.c): page `page` (0..13) of v's GDT maps guest frame `mfn`,
+ * read-only (the validator preset every accessed bit, so the CPU never writes it), or the
+ * shared zero frame when mfn == INVALID_MFN. */
+void gdt_map_guest_frame(struct vcpu *v, unsigned page, mfn_t mfn)
+{
+    if (page >= 14)
+        panic("gdt_map_guest_frame: page %u is Moat's", page);
+    uint32_t va = gdt_area_va(v) + page * 4096;
+    if (mfn == INVALID_MFN)
+        moat_map(va, dm_pa(zero_gdt_page) >> 12, pte_nx);
+    else
+        moat_map(va, mfn, pte_nx);
+}
 
 void gdt_init_vcpu(struct vcpu *v)
 {

@@ -58,7 +58,7 @@ static void xen_write_gdt_entry(uint64_t *gdt, unsigned i, uint64_t d)
         return;
     }
     uint64_t ma = xen_virt_to_machine(&gdt[i]);
-    struct multicall_entry *e = xen_mc_entry(__HYPERVISOR_update_descriptor, 0);
+    struct multicall_entry *e = xen_mc_queue(__HYPERVISOR_update_descriptor, 0, 0);
     if (e) {
         e->args[0] = (uint32_t)ma;
         e->args[1] = (uint32_t)(ma >> 32);
@@ -122,7 +122,7 @@ static void xen_load_tls(uint64_t *gdt, unsigned first, const uint64_t tls[GDT_T
 
 static void xen_load_esp0(uint32_t ss0, uint32_t esp0)
 {
-    struct multicall_entry *e = xen_mc_entry(__HYPERVISOR_stack_switch, 0);
+    struct multicall_entry *e = xen_mc_queue(__HYPERVISOR_stack_switch, 0, 0);
     if (e) {
         e->args[0] = ss0;
         e->args[1] = esp0;
@@ -140,16 +140,40 @@ static void xen_set_iopl_mask(uint32_t mask)
     HYPERVISOR_physdev_op(PHYSDEVOP_set_iopl, &iopl);
 }
 
-static void xen_write_cr0(uint32_t v) { HYPERVISOR_fpu_taskswitch((v & 8u) ? 1 : 0); /* CR0.TS */ }
+/* CR0: only TS is the guest's to change (fpu_taskswitch). Reads come from a shadow, taken
+ * once through the trapping mov and then kept in step with every TS change, so a context
+ * switch that sets TS costs no emulation trap (Linux's xen_read_cr0 does the same). */
+#define X86_CR0_TS 8u
+static uint32_t cr0_shadow;
+static int cr0_shadow_valid;
+
+static uint32_t xen_read_cr0(void)
+{
+    if (!cr0_shadow_valid) {
+        cr0_shadow = native_read_cr0();
+        cr0_shadow_valid = 1;
+    }
+    return cr0_shadow;
+}
+
+static void xen_write_cr0(uint32_t v)
+{
+    unsigned set = (v & X86_CR0_TS) ? 1 : 0;
+    cr0_shadow = (xen_read_cr0() & ~X86_CR0_TS) | (v & X86_CR0_TS);
+    struct multicall_entry *e = xen_mc_queue(__HYPERVISOR_fpu_taskswitch, 0, 0);
+    if (e) {
+        e->args[0] = set;
+        return;
+    }
+    long rc = HYPERVISOR_fpu_taskswitch(set);
+    if (rc)
+        printk(KERN_ERR "xen: fpu_taskswitch failed: %ld\n", rc);
+}
 static uint32_t xen_read_cr2(void) { return xen_vcpu->arch.cr2; }
 static void xen_wbinvd(void) { xen_mmuext(MMUEXT_FLUSH_CACHE, 0); }
 static void xen_io_delay(void) { } /* no ISA bus timing to honour in a PV domain */
 
-static void xen_lazy_flush(void)
-{
-    xen_mmu_flush();
-    xen_mc_flush();
-}
+static void xen_lazy_flush(void) { xen_mc_flush(); }
 
 /* ---- init ---- */
 static char banner[96];
@@ -215,9 +239,10 @@ const struct pv_ops xen_pv_ops = {
         .write_idt_entry = xen_write_idt_entry,
         .load_tr = xen_load_tr,
         .load_tls = xen_load_tls,
+        .load_ldt = xen_load_ldt,
         .load_esp0 = xen_load_esp0,
         .set_iopl_mask = xen_set_iopl_mask,
-        .read_cr0 = native_read_cr0,   /* trapped and emulated */
+        .read_cr0 = xen_read_cr0,      /* a shadow (see above) */
         .write_cr0 = xen_write_cr0,
         .read_cr2 = xen_read_cr2,
         .read_cr4 = native_read_cr4,   /* trapped and emulated */
@@ -301,6 +326,7 @@ static void map_shared_info(void)
 void __attribute__((noreturn)) xen_start(void)
 {
     pv_ops = xen_pv_ops;
+    xen_mc_init();
     console_set_sink(xen_console_write);
     kernel_cs = FLAT_RING1_CS;
     kernel_ds = FLAT_RING1_DS;

@@ -18,6 +18,8 @@
 #include <xen/version.h>
 #include "pv/xen/xen.h"
 #include "pv/xen/hypercall.h"
+#include "pv/xen/evtchn.h"
+#include "console.h"
 #include "boot.h"
 #include "printk.h"
 
@@ -25,7 +27,7 @@ static struct vcpu_info placeholder_vcpu = { .evtchn_upcall_mask = 1 };
 struct vcpu_info *xen_vcpu = &placeholder_vcpu;
 struct shared_info *xen_shared_info;
 
-static int timer_port = -1;
+static int timer_port = -1, console_virq_bound;
 static uint64_t tick_ns;
 
 #define barrier() asm volatile("" : : : "memory")
@@ -119,45 +121,19 @@ uint32_t xen_get_wallclock(void)
     return sec + (uint32_t)(xen_sched_clock() / 1000000000u);
 }
 
-/* ---- event channels ---- */
+/* ---- the tick and console input, on the irq layer (evtchn.c) ---- */
 
 /* The tick is a single-shot timer re-armed on every expiry: a PV vcpu's periodic timer is
  * paused while the vcpu is blocked, so it could never wake an idle (SCHEDOP_block) kernel. */
-static void timer_event(void)
+static void timer_event(unsigned irq, void *data)
 {
     HYPERVISOR_set_timer_op(xen_sched_clock() + tick_ns);
     timer_tick();
+    if (!console_virq_bound)
+        xen_console_poll(); /* no VIRQ_CONSOLE: console input is polled on the tick */
 }
 
-static void dispatch_port(unsigned port)
-{
-    if ((int)port == timer_port)
-        timer_event();
-    /* Other ports are not bound by this kernel yet; a stray one is just cleared. */
-}
-
-static int upcall(struct trap_frame *f)
-{
-    struct shared_info *s = xen_shared_info;
-    if (!s)
-        return 1;
-    while (xen_vcpu->evtchn_upcall_pending) {
-        xen_vcpu->evtchn_upcall_pending = 0;
-        barrier();
-        uint32_t sel = __atomic_exchange_n(&xen_vcpu->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
-        while (sel) {
-            unsigned word = (unsigned)__builtin_ctz(sel);
-            sel &= sel - 1;
-            uint32_t pending;
-            while ((pending = s->evtchn_pending[word] & ~s->evtchn_mask[word])) {
-                unsigned bit = (unsigned)__builtin_ctz(pending);
-                __atomic_fetch_and(&s->evtchn_pending[word], ~(1u << bit), __ATOMIC_SEQ_CST);
-                dispatch_port(word * 32 + bit);
-            }
-        }
-    }
-    return 1;
-}
+static void console_event(unsigned irq, void *data) { xen_console_poll(); }
 
 static int failsafe(struct trap_frame *f)
 {
@@ -167,31 +143,33 @@ static int failsafe(struct trap_frame *f)
 
 void xen_events_init(void)
 {
-    trap_set_handler(XEN_UPCALL_VECTOR, upcall);
+    trap_set_handler(XEN_UPCALL_VECTOR, xen_evtchn_do_upcall);
     trap_set_handler(XEN_FAILSAFE_VECTOR, failsafe);
 }
+
+uint64_t xen_tick_ns(void) { return tick_ns; }
 
 void xen_timer_init(unsigned hz)
 {
     tick_ns = 1000000000u / hz;
-    struct evtchn_bind_virq bind = { .virq = VIRQ_TIMER, .vcpu = 0 };
-    long rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_virq, &bind);
-    if (rc) {
-        printk(KERN_ERR "xen: cannot bind VIRQ_TIMER (%ld): no timer ticks\n", rc);
+    int irq = xen_bind_virq_to_irq(VIRQ_TIMER, 0, timer_event, 0);
+    if (irq < 0) {
+        printk(KERN_ERR "xen: cannot bind VIRQ_TIMER (%d): no timer ticks\n", irq);
         return;
     }
-    timer_port = (int)bind.port;
-    struct evtchn_unmask unmask = { .port = bind.port };
-    rc = HYPERVISOR_event_channel_op(EVTCHNOP_unmask, &unmask);
-    if (rc)
-        printk(KERN_ERR "xen: cannot unmask event channel %u (%ld)\n", bind.port, rc);
+    timer_port = xen_irq_to_port((unsigned)irq);
     /* Xen gives PV vcpus a default periodic timer; ours replaces it (refusal is harmless). */
     HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, 0);
-    rc = HYPERVISOR_set_timer_op(xen_sched_clock() + tick_ns);
+    long rc = HYPERVISOR_set_timer_op(xen_sched_clock() + tick_ns);
     if (rc)
         printk(KERN_ERR "xen: set_timer_op failed (%ld): no timer ticks\n", rc);
     else
         timer_running = 1;
     if (timer_running)
         printk(KERN_INFO "xen: timer on event channel %d, single-shot re-armed, %u Hz\n", timer_port, hz);
+    /* Console input: VIRQ_CONSOLE says "input arrived" (Xen, Moat); without it, the tick polls. */
+    int cirq = xen_bind_virq_to_irq(VIRQ_CONSOLE, 0, console_event, 0);
+    console_virq_bound = cirq >= 0;
+    console_set_input(xen_console_getc);
+    printk(KERN_INFO "xen: console input %s\n", console_virq_bound ? "on VIRQ_CONSOLE" : "polled on the tick");
 }

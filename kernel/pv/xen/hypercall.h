@@ -12,15 +12,26 @@ extern char hypercall_page[4096];
 #define HC_CALL "call hypercall_page + %c[off]"
 
 /* Every trap into the hypervisor this kernel makes is counted (tests check batching), and a
- * pending multicall batch is issued first, so hypercalls always take effect in program order. */
-extern unsigned long xen_hypercall_count;
-extern unsigned xen_mc_queued;
+ * pending multicall batch is issued first, so hypercalls always take effect in program order.
+ * Inside an event upcall the interrupted context's batch is left alone (multicall.c). */
+#define XEN_HC_STATS_NR 64
+struct xen_hc_stats {
+    unsigned long by_nr[XEN_HC_STATS_NR]; /* traps by hypercall number (a batch: its number) */
+    unsigned long multicalls;             /* traps that were multicalls */
+    unsigned long mmu_update_traps;       /* traps carrying mmu_update (direct or batched) */
+    unsigned long mmu_update_entries;     /* mmu_update requests in those traps */
+};
+extern struct xen_hc_stats xen_hc_stats;
+extern unsigned long xen_hypercall_count; /* every trap (multicall = 1) */
+extern unsigned xen_upcall_depth;
+unsigned xen_mc_pending(void);
 void xen_mc_flush(void);
-static inline void hypercall_prologue(void)
+static inline void hypercall_prologue(unsigned nr)
 {
-    if (xen_mc_queued)
+    if (!xen_upcall_depth && xen_mc_pending())
         xen_mc_flush();
     xen_hypercall_count++;
+    xen_hc_stats.by_nr[nr < XEN_HC_STATS_NR ? nr : 0]++;
 }
 
 /* A hypercall whose number is only known at run time (multicall fallback); no prologue. */
@@ -45,7 +56,7 @@ static inline long raw_hypercall2(unsigned nr, unsigned long a1, unsigned long a
 static inline long hypercall1(unsigned nr, unsigned long a1)
 {
     long r;
-    hypercall_prologue();
+    hypercall_prologue(nr);
     asm volatile(HC_CALL : "=a"(r), "+b"(a1) : [off] "i"(nr * 32) : "memory");
     return r;
 }
@@ -53,7 +64,7 @@ static inline long hypercall1(unsigned nr, unsigned long a1)
 static inline long hypercall2(unsigned nr, unsigned long a1, unsigned long a2)
 {
     long r;
-    hypercall_prologue();
+    hypercall_prologue(nr);
     asm volatile(HC_CALL : "=a"(r), "+b"(a1), "+c"(a2) : [off] "i"(nr * 32) : "memory");
     return r;
 }
@@ -61,7 +72,7 @@ static inline long hypercall2(unsigned nr, unsigned long a1, unsigned long a2)
 static inline long hypercall3(unsigned nr, unsigned long a1, unsigned long a2, unsigned long a3)
 {
     long r;
-    hypercall_prologue();
+    hypercall_prologue(nr);
     asm volatile(HC_CALL : "=a"(r), "+b"(a1), "+c"(a2), "+d"(a3) : [off] "i"(nr * 32) : "memory");
     return r;
 }
@@ -70,7 +81,7 @@ static inline long hypercall4(unsigned nr, unsigned long a1, unsigned long a2, u
                               unsigned long a4)
 {
     long r;
-    hypercall_prologue();
+    hypercall_prologue(nr);
     asm volatile(HC_CALL : "=a"(r), "+b"(a1), "+c"(a2), "+d"(a3), "+S"(a4) : [off] "i"(nr * 32) : "memory");
     return r;
 }
@@ -79,7 +90,7 @@ static inline long hypercall5(unsigned nr, unsigned long a1, unsigned long a2, u
                               unsigned long a4, unsigned long a5)
 {
     long r;
-    hypercall_prologue();
+    hypercall_prologue(nr);
     asm volatile(HC_CALL : "=a"(r), "+b"(a1), "+c"(a2), "+d"(a3), "+S"(a4), "+D"(a5)
                  : [off] "i"(nr * 32) : "memory");
     return r;

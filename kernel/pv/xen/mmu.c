@@ -9,9 +9,10 @@
  *  - Entries given to the hypervisor carry machine frames; generic code sees pfns. make_pte /
  *    pte_val translate through the p2m list (start_info.mfn_list) and the read-only m2p table
  *    at MACH2PHYS_VIRT_START.
- *  - In lazy mmu mode only leaf PTE writes are batched; anything that reads tables back or
- *    changes their structure (set_pmd/set_pud, alloc/release, pin, cr3, TLB) flushes first, so
- *    a walk never sees a stale table. */
+ *  - In lazy mmu mode only leaf PTE writes are batched, as one mmu_update list inside the
+ *    multicall buffer (multicall.c); anything that reads tables back or changes their
+ *    structure (set_pmd/set_pud, alloc/release, pin, cr3, TLB) is a hypercall, and every
+ *    hypercall issues the pending batch first, so a walk never sees a stale table. */
 #include <stdint.h>
 #include <xen/xen.h>
 #include <xen/memory.h>
@@ -30,10 +31,6 @@ static uint32_t pt_bitmap[(LOWMEM_LIMIT_PFN + 31) / 32];
  * place its compat table elsewhere and cover fewer frames; XENMEM_machphys_mapping says. */
 static const uint32_t *m2p = (const uint32_t *)MACH2PHYS_VIRT_START;
 static uint32_t m2p_max_mfn = MACH2PHYS_NR_ENTRIES - 1;
-#define MMU_BATCH 32
-static struct mmu_update queue[MMU_BATCH];
-static unsigned queued;
-static int lazy_mmu;
 static unsigned mmu_errors;
 
 uint32_t xen_pfn_to_mfn(uint32_t pfn) { return pfn < xen_nr_pages ? xen_p2m[pfn] : ~0u; }
@@ -41,6 +38,8 @@ uint32_t xen_mfn_to_pfn(uint32_t mfn)
 {
     return mfn <= m2p_max_mfn ? m2p[mfn] : ~0u;
 }
+
+const uint32_t *xen_m2p_table(void) { return m2p; }
 
 uint64_t xen_virt_to_machine(const void *va)
 {
@@ -65,15 +64,18 @@ static void report(const char *what, long rc, uint64_t a, uint64_t b)
         printk(KERN_ERR "xen: %s failed: %ld (0x%llx, 0x%llx)\n", what, rc, a, b);
 }
 
-void xen_mmu_flush(void)
+/* One mmu_update request right now (counted like the batched ones). */
+static long mmu_update_now(uint64_t ptr, uint64_t val)
 {
-    if (!queued)
-        return;
-    unsigned done = 0;
-    long rc = HYPERVISOR_mmu_update(queue, queued, &done, DOMID_SELF);
-    if (rc)
-        report("mmu_update (batch)", rc, queue[done < queued ? done : 0].ptr, queue[done < queued ? done : 0].val);
-    queued = 0;
+    struct mmu_update req = { .ptr = ptr, .val = val };
+    xen_hc_stats.mmu_update_traps++;
+    xen_hc_stats.mmu_update_entries++;
+    return HYPERVISOR_mmu_update(&req, 1, 0, DOMID_SELF);
+}
+
+long xen_mmu_update_one(const void *entry, uint64_t val)
+{
+    return mmu_update_now(xen_virt_to_machine(entry) | MMU_NORMAL_PT_UPDATE, val);
 }
 
 void xen_mmu_init(void)
@@ -106,16 +108,9 @@ static void update_entry(uint64_t *p, uint64_t v, int batch)
         return;
     }
     uint64_t ma = xen_virt_to_machine(p);
-    if (batch && lazy_mmu) {
-        queue[queued].ptr = ma | MMU_NORMAL_PT_UPDATE;
-        queue[queued].val = v;
-        if (++queued == MMU_BATCH)
-            xen_mmu_flush();
+    if (batch && xen_mc_queue_mmu_update(ma | MMU_NORMAL_PT_UPDATE, v) == 0)
         return;
-    }
-    xen_mmu_flush();
-    struct mmu_update req = { .ptr = ma | MMU_NORMAL_PT_UPDATE, .val = v };
-    long rc = HYPERVISOR_mmu_update(&req, 1, 0, DOMID_SELF);
+    long rc = mmu_update_now(ma | MMU_NORMAL_PT_UPDATE, v);
     if (rc)
         report("mmu_update", rc, ma, v);
 }
@@ -159,21 +154,18 @@ static void remap_lowmem(uint32_t pfn, int writable)
 
 void xen_alloc_pt(uint32_t pfn, int level)
 {
-    xen_mmu_flush();
     remap_lowmem(pfn, 0);
     xen_mark_pt(pfn, 1);
 }
 
 void xen_release_pt(uint32_t pfn, int level)
 {
-    xen_mmu_flush();
     xen_mark_pt(pfn, 0);
     remap_lowmem(pfn, 1);
 }
 
 int xen_mmuext(unsigned cmd, uint32_t arg)
 {
-    xen_mmu_flush();
     struct mmuext_op op = { .cmd = cmd };
     op.arg1.mfn = arg; /* mfn and linear_addr share the union */
     long rc = HYPERVISOR_mmuext_op(&op, 1, 0, DOMID_SELF);
@@ -188,28 +180,44 @@ void xen_flush_tlb(void) { xen_mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0); }
 void xen_flush_tlb_single(uint32_t va) { xen_mmuext(MMUEXT_INVLPG_LOCAL, va); }
 uint32_t xen_read_cr3(void) { return current_cr3; }
 
-void xen_write_cr3(uint32_t pa)
+/* Queues one mmuext_op in lazy cpu mode (its struct lives in the batch's argument space);
+ * returns 0 if queued, -1 if it must be issued now. */
+static int queue_mmuext(unsigned cmd, uint32_t arg1, uint32_t arg2)
 {
     struct mmuext_op *op;
-    struct multicall_entry *e = xen_mc_entry(__HYPERVISOR_mmuext_op, &op);
-    if (e) {
-        op->cmd = MMUEXT_NEW_BASEPTR;
-        op->arg1.mfn = xen_pfn_to_mfn(pa >> PAGE_SHIFT);
-        e->args[0] = (unsigned long)op;
-        e->args[1] = 1;
-        e->args[2] = 0;
-        e->args[3] = DOMID_SELF;
+    struct multicall_entry *e = xen_mc_queue(__HYPERVISOR_mmuext_op, sizeof *op, (void **)&op);
+    if (!e)
+        return -1;
+    op->cmd = cmd;
+    op->arg1.mfn = arg1; /* mfn and linear_addr share the union */
+    op->arg2.nr_ents = arg2;
+    e->args[0] = (unsigned long)op;
+    e->args[1] = 1;
+    e->args[2] = 0;
+    e->args[3] = DOMID_SELF;
+    return 0;
+}
+
+void xen_write_cr3(uint32_t pa)
+{
+    uint32_t mfn = xen_pfn_to_mfn(pa >> PAGE_SHIFT);
+    if (queue_mmuext(MMUEXT_NEW_BASEPTR, mfn, 0) == 0) {
         current_cr3 = pa; /* a failure is reported when the batch is issued */
         return;
     }
-    if (xen_mmuext(MMUEXT_NEW_BASEPTR, xen_pfn_to_mfn(pa >> PAGE_SHIFT)) == 0)
+    if (xen_mmuext(MMUEXT_NEW_BASEPTR, mfn) == 0)
         current_cr3 = pa;
 }
 
-void xen_enter_lazy_mmu(void) { lazy_mmu = 1; }
-
-void xen_leave_lazy_mmu(void)
+/* The LDT is given by its (page-aligned, read-only) virtual address and entry count. */
+void xen_load_ldt(uint32_t base, unsigned entries)
 {
-    xen_mmu_flush();
-    lazy_mmu = 0;
+    if (queue_mmuext(MMUEXT_SET_LDT, entries ? base : 0, entries) == 0)
+        return;
+    struct mmuext_op op = { .cmd = MMUEXT_SET_LDT };
+    op.arg1.linear_addr = entries ? base : 0;
+    op.arg2.nr_ents = entries;
+    long rc = HYPERVISOR_mmuext_op(&op, 1, 0, DOMID_SELF);
+    if (rc)
+        report("mmuext_op SET_LDT", rc, base, entries);
 }

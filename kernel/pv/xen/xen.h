@@ -18,11 +18,11 @@ extern const uint32_t *xen_p2m;           /* pfn -> mfn (start_info.mfn_list) */
 uint32_t xen_pfn_to_mfn(uint32_t pfn);
 uint32_t xen_mfn_to_pfn(uint32_t mfn);
 uint64_t xen_virt_to_machine(const void *va);
+const uint32_t *xen_m2p_table(void);
 
 /* mmu.c */
 void xen_mmu_init(void);
 void xen_mark_pt(uint32_t pfn, int is_pt);
-void xen_mmu_flush(void);
 void xen_set_pte(pte_t *p, pte_t v);
 void xen_set_pmd(pmd_t *p, pmd_t v);
 void xen_set_pud(pud_t *p, pud_t v);
@@ -37,15 +37,24 @@ void xen_flush_tlb(void);
 void xen_flush_tlb_single(uint32_t va);
 uint32_t xen_read_cr3(void);
 void xen_write_cr3(uint32_t pa);
-void xen_enter_lazy_mmu(void);
-void xen_leave_lazy_mmu(void);
+void xen_load_ldt(uint32_t base, unsigned entries);
+long xen_mmu_update_one(const void *entry, uint64_t val); /* raw, for tests: the Xen status */
 int xen_mmuext(unsigned cmd, uint32_t arg);
 
-/* multicall.c */
-int xen_mc_lazy(void);
-struct multicall_entry *xen_mc_entry(unsigned op, struct mmuext_op **mmuext_storage);
+/* multicall.c: lazy modes over the batching layer (mc_batch.h) */
+#define XEN_MAX_CPUS 1
+void xen_mc_init(void);
+int xen_lazy_cpu_active(void);
+int xen_lazy_mmu_active(void);
+/* A queued entry for hypercall op with argbytes of argument space (*args), or 0 when not in
+ * lazy cpu mode: then issue the call directly. */
+struct multicall_entry *xen_mc_queue(unsigned op, unsigned argbytes, void **args);
+/* Appends one mmu_update to the batch in lazy mmu mode: 0, or -1 (issue it directly). */
+int xen_mc_queue_mmu_update(uint64_t ptr, uint64_t val);
 void xen_enter_lazy_cpu(void);
 void xen_leave_lazy_cpu(void);
+void xen_enter_lazy_mmu(void);
+void xen_leave_lazy_mmu(void);
 
 /* events.c */
 void xen_events_init(void);
@@ -59,5 +68,10 @@ void xen_iret_prepare(uint32_t saved_eflags);
 uint64_t xen_sched_clock(void);
 uint32_t xen_get_wallclock(void);
 void xen_timer_init(unsigned hz);
+uint64_t xen_tick_ns(void);
+
+/* console.c: console input through CONSOLEIO_read */
+void xen_console_poll(void);
+int xen_console_getc(void);
 
 #endif

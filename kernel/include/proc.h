@@ -1,0 +1,130 @@
+/* Processes: one kernel stack and one user address space each, a round-robin scheduler,
+ * sleep/wakeup on channels, fork (copy-on-write) / vfork, execve, exit, wait4 and signals.
+ *
+ * Concurrency model (uniprocessor): kernel code runs with interrupts disabled (every gate is an
+ * interrupt gate), so nothing preempts it; a task gives up the CPU only in sched() (sleeping,
+ * exiting, or at a return to user mode whose time slice is used up). Interrupts are enabled only
+ * in ring 3 and in the scheduler's idle halt. This makes sleep/wakeup free of lost wake-ups.
+ *
+ * Invariants:
+ *  - At most NPROC tasks exist; fork beyond that fails with -EAGAIN.
+ *  - A task's user register frame is at the top of its kernel stack (user_frame()).
+ *  - A zombie keeps its kernel stack and pid until its parent reaps it; orphans go to init. */
+#ifndef KERNEL_PROC_H
+#define KERNEL_PROC_H
+#include <stdint.h>
+#include "trap.h"
+#include "vm.h"
+#include "vfs.h"
+#include "uapi.h"
+
+#define NPROC 64
+#define NOFILE 64
+#define KSTACK_SIZE 8192
+#define TIME_SLICE_TICKS 5
+
+enum task_state { T_UNUSED, T_RUNNABLE, T_RUNNING, T_SLEEPING, T_ZOMBIE };
+
+struct task {
+    enum task_state state;
+    int pid, pgid, sid;
+    struct task *parent;
+    int exit_status;          /* wait status (exit code << 8, or signal number) */
+    void *chan;               /* sleeping on */
+    int interruptible;
+    uint32_t wake_at;         /* jiffies deadline for timed sleeps, 0 = none */
+    uint32_t alarm_at;        /* jiffies when SIGALRM is due, 0 = none */
+    uint32_t slice_start;
+    uint32_t ksp;             /* saved kernel stack pointer (swtch) */
+    uint8_t *kstack;
+    struct trap_frame *tf;    /* the user frame of the system call in progress */
+    struct mm *mm;
+    struct file *fd[NOFILE];
+    uint64_t cloexec;
+    struct inode *cwd;
+    uint32_t umask;
+    uint64_t tls[3];
+    uint64_t sig_pending, sig_blocked;
+    uint64_t sig_saved;       /* mask to restore after rt_sigsuspend */
+    int has_saved_mask;
+    int sig_from[NSIG];       /* pid that sent each pending signal (0: the kernel) */
+    uint32_t fault_addr;      /* last user fault address (siginfo si_addr) */
+    int fault_code;           /* its si_code (SEGV_MAPERR 1 / SEGV_ACCERR 2 ...) */
+    struct linux_sigaction sig_act[NSIG];
+    struct task *vfork_parent; /* sleeping until this task execs or exits */
+    uint32_t clear_child_tid;
+    char name[16];
+    char cmdline[128];        /* argv, NUL-separated, for /proc/<pid>/cmdline */
+    uint32_t cmdline_len;
+    uint8_t fpu[512] __attribute__((aligned(16)));
+};
+
+extern struct task *current;
+extern struct task tasks[NPROC];
+
+static inline struct trap_frame *user_frame(struct task *t)
+{
+    return (struct trap_frame *)(t->kstack + KSTACK_SIZE - sizeof(struct trap_frame));
+}
+
+/* boot (proc/unix_boot.c): called from core/main.c */
+int unix_run_usertests(void);                    /* 0 when the suite passed */
+void __attribute__((noreturn)) unix_start_init(void);
+void proc_init(void);
+/* Starts path as pid 1 and runs the scheduler until it exits; returns its wait status
+ * (or -errno if it could not start). */
+int proc_run_init(const char *path, const char *const argv[]);
+
+/* scheduling */
+void sched(void);
+void yield(void);
+int sleep_on(void *chan, int interruptible);   /* 0, or -EINTR when a signal is pending */
+int sleep_timeout(void *chan, uint32_t ticks, int interruptible); /* 0 woken/timeout, -EINTR */
+void wakeup(void *chan);
+struct task *task_by_pid(int pid);
+
+/* process life cycle */
+long do_fork(uint32_t flags, uint32_t newsp, uint32_t tls_desc, uint32_t child_tid);
+long do_execve(const char *path, uint32_t uargv, uint32_t uenvp);
+void __attribute__((noreturn)) do_exit(int status);
+void vfork_release(struct task *t);              /* at exec/exit: the vfork parent runs on */
+long do_wait4(int pid, uint32_t ustatus, int options);
+/* exec from the kernel (init): argv are kernel strings. */
+long exec_kernel(const char *path, const char *const argv[], const char *const envp[]);
+
+/* signals */
+int send_signal(struct task *t, int sig);        /* 0 or -errno */
+int kill_pgrp(int pgrp, int sig);
+void force_signal(int sig);                      /* fault on the current task */
+int signal_pending(struct task *t);
+void signal_deliver(struct trap_frame *f);       /* at return to user */
+long sys_sigreturn_common(struct trap_frame *f, int rt);
+
+/* Hooks called from the trap path (cpu/traps.c). */
+void proc_return_to_user(struct trap_frame *f);
+int proc_user_exception(struct trap_frame *f);
+
+/* file descriptors */
+int fd_alloc(struct file *f, int min);           /* fd or -EMFILE */
+struct file *fd_get(int fd);                     /* borrowed, or 0 */
+int fd_close(int fd);
+
+/* syscall layer */
+void syscall_init(void);
+int syscall_dispatch(struct trap_frame *f);
+
+/* arch (user_entry.S) */
+void swtch(uint32_t *old_sp, uint32_t new_sp);
+void fork_return(void);
+void fpu_save(void *area);
+void fpu_restore(const void *area);
+void fpu_init_state(void *area); /* fninit + fxsave: a clean state */
+extern char syscall_entry[];
+
+/* pure signal-mask logic (host-tested, proc/sigmask.c) */
+uint64_t sigmask_fix(uint64_t m);                 /* SIGKILL/SIGSTOP can never be blocked */
+int sig_next_deliverable(uint64_t pending, uint64_t blocked); /* lowest signal or 0 */
+int sig_default_ignored(int sig);
+int sig_default_stops(int sig);
+int sigprocmask_apply(int how, uint64_t *mask, uint64_t set); /* 0 or -EINVAL */
+#endif

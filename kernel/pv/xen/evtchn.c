@@ -1,0 +1,232 @@
+/* The irq layer of the Xen PV backend (see evtchn.h): port <-> irq tables, per-vcpu VIRQs,
+ * binding and unbinding through EVTCHNOP, and the upcall that scans the pending bitmap fairly.
+ *
+ * Invariants:
+ *  - port_to_irq and irq_info agree: a bound irq's port maps back to it, and an unbound port
+ *    maps to -1 (a stray event on it is cleared and counted, never dispatched).
+ *  - The upcall clears evtchn_upcall_pending BEFORE taking evtchn_pending_sel, and clears a
+ *    port's pending bit BEFORE calling its handler, as Xen's set order (pending bit, selector,
+ *    upcall_pending) requires: an event that arrives meanwhile re-sets them and is not lost.
+ *  - Handlers run with events masked and inside xen_upcall_depth (multicall.c): they never
+ *    touch the interrupted context's hypercall batch. */
+#include <stdint.h>
+#include <xen/xen.h>
+#include <xen/event_channel.h>
+#include <xen/errno.h>
+#include "pv/xen/xen.h"
+#include "pv/xen/hypercall.h"
+#include "pv/xen/evtchn.h"
+#include "printk.h"
+
+#define NR_PORTS (sizeof(xen_ulong_t) * 8 * sizeof(xen_ulong_t) * 8)
+#define NR_VIRQ_SLOTS NR_VIRQS
+
+enum irq_kind { IRQ_UNBOUND, IRQ_VIRQ, IRQ_IPI, IRQ_PORT };
+
+static struct irq_info {
+    enum irq_kind kind;
+    unsigned port, cpu, virq;
+    xen_irq_handler_fn fn;
+    void *data;
+    unsigned long count;
+} irqs[XEN_NR_IRQS];
+
+static int16_t port_to_irq[NR_PORTS];
+static int8_t virq_to_irq[XEN_MAX_CPUS][NR_VIRQ_SLOTS];
+static int tables_ready;
+static unsigned scan_word, scan_bit; /* where the next scan starts: just after the last port served */
+unsigned long xen_stray_events;
+
+static void tables_init(void)
+{
+    if (tables_ready)
+        return;
+    for (unsigned p = 0; p < NR_PORTS; p++)
+        port_to_irq[p] = -1;
+    for (unsigned c = 0; c < XEN_MAX_CPUS; c++)
+        for (unsigned v = 0; v < NR_VIRQ_SLOTS; v++)
+            virq_to_irq[c][v] = -1;
+    tables_ready = 1;
+}
+
+static int new_irq(enum irq_kind kind, unsigned port, xen_irq_handler_fn fn, void *data)
+{
+    tables_init();
+    if (port >= NR_PORTS)
+        return -XEN_EINVAL;
+    for (unsigned i = 0; i < XEN_NR_IRQS; i++) {
+        if (irqs[i].kind != IRQ_UNBOUND)
+            continue;
+        irqs[i] = (struct irq_info){ .kind = kind, .port = port, .fn = fn, .data = data };
+        port_to_irq[port] = (int16_t)i;
+        return (int)i;
+    }
+    return -XEN_ENOSPC;
+}
+
+static void close_port(unsigned port)
+{
+    struct evtchn_close c = { .port = port };
+    HYPERVISOR_event_channel_op(EVTCHNOP_close, &c);
+}
+
+static int unmask_port(unsigned port)
+{
+    struct evtchn_unmask u = { .port = port };
+    return (int)HYPERVISOR_event_channel_op(EVTCHNOP_unmask, &u);
+}
+
+int xen_bind_virq_to_irq(unsigned virq, unsigned cpu, xen_irq_handler_fn fn, void *data)
+{
+    tables_init();
+    if (virq >= NR_VIRQ_SLOTS || cpu >= XEN_MAX_CPUS)
+        return -XEN_EINVAL;
+    if (virq_to_irq[cpu][virq] >= 0)
+        return -XEN_EEXIST;
+    struct evtchn_bind_virq b = { .virq = virq, .vcpu = cpu };
+    long rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_virq, &b);
+    if (rc)
+        return (int)rc;
+    int irq = new_irq(IRQ_VIRQ, b.port, fn, data);
+    if (irq < 0) {
+        close_port(b.port);
+        return irq;
+    }
+    irqs[irq].cpu = cpu;
+    irqs[irq].virq = virq;
+    virq_to_irq[cpu][virq] = (int8_t)irq;
+    unmask_port(b.port);
+    return irq;
+}
+
+int xen_bind_ipi_to_irq(unsigned cpu, xen_irq_handler_fn fn, void *data)
+{
+    struct evtchn_bind_ipi b = { .vcpu = cpu };
+    long rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_ipi, &b);
+    if (rc)
+        return (int)rc;
+    int irq = new_irq(IRQ_IPI, b.port, fn, data);
+    if (irq < 0) {
+        close_port(b.port);
+        return irq;
+    }
+    irqs[irq].cpu = cpu;
+    unmask_port(b.port);
+    return irq;
+}
+
+int xen_bind_evtchn_to_irq(unsigned port, xen_irq_handler_fn fn, void *data)
+{
+    tables_init();
+    if (port >= NR_PORTS)
+        return -XEN_EINVAL;
+    if (port_to_irq[port] >= 0)
+        return -XEN_EEXIST;
+    int irq = new_irq(IRQ_PORT, port, fn, data);
+    if (irq >= 0)
+        unmask_port(port);
+    return irq;
+}
+
+void xen_unbind_irq(unsigned irq)
+{
+    if (irq >= XEN_NR_IRQS || irqs[irq].kind == IRQ_UNBOUND)
+        return;
+    struct irq_info *i = &irqs[irq];
+    if (i->kind == IRQ_VIRQ)
+        virq_to_irq[i->cpu][i->virq] = -1;
+    if (i->kind != IRQ_PORT)
+        close_port(i->port);
+    port_to_irq[i->port] = -1;
+    i->kind = IRQ_UNBOUND;
+}
+
+xen_irq_handler_fn xen_irq_set_handler(unsigned irq, xen_irq_handler_fn fn, void *data)
+{
+    if (irq >= XEN_NR_IRQS)
+        return 0;
+    unsigned long f = xen_save_fl();
+    xen_irq_disable();
+    xen_irq_handler_fn old = irqs[irq].fn;
+    irqs[irq].fn = fn;
+    irqs[irq].data = data;
+    xen_restore_fl(f);
+    return old;
+}
+
+int xen_irq_to_port(unsigned irq) { return irq < XEN_NR_IRQS && irqs[irq].kind != IRQ_UNBOUND ? (int)irqs[irq].port : -1; }
+
+int xen_virq_irq(unsigned virq, unsigned cpu)
+{
+    tables_init();
+    return virq < NR_VIRQ_SLOTS && cpu < XEN_MAX_CPUS ? virq_to_irq[cpu][virq] : -1;
+}
+
+unsigned long xen_irq_count(unsigned irq) { return irq < XEN_NR_IRQS ? irqs[irq].count : 0; }
+
+void xen_mask_irq(unsigned irq)
+{
+    int port = xen_irq_to_port(irq);
+    if (port >= 0 && xen_shared_info)
+        __atomic_fetch_or(&xen_shared_info->evtchn_mask[port / 32], 1ul << (port % 32), __ATOMIC_SEQ_CST);
+}
+
+void xen_clear_irq_pending(unsigned irq)
+{
+    int port = xen_irq_to_port(irq);
+    if (port >= 0 && xen_shared_info)
+        __atomic_fetch_and(&xen_shared_info->evtchn_pending[port / 32], ~(1ul << (port % 32)), __ATOMIC_SEQ_CST);
+}
+
+int xen_unmask_irq(unsigned irq)
+{
+    int port = xen_irq_to_port(irq);
+    return port < 0 ? -XEN_EINVAL : unmask_port((unsigned)port);
+}
+
+int xen_send_irq(unsigned irq)
+{
+    int port = xen_irq_to_port(irq);
+    if (port < 0)
+        return -XEN_EINVAL;
+    struct evtchn_send s = { .port = (unsigned)port };
+    return (int)HYPERVISOR_event_channel_op(EVTCHNOP_send, &s);
+}
+
+static void dispatch(unsigned port)
+{
+    int irq = port < NR_PORTS ? port_to_irq[port] : -1;
+    if (irq < 0 || !irqs[irq].fn) {
+        xen_stray_events++;
+        return;
+    }
+    irqs[irq].count++;
+    irqs[irq].fn((unsigned)irq, irqs[irq].data);
+}
+
+int xen_evtchn_do_upcall(struct trap_frame *f)
+{
+    struct shared_info *s = xen_shared_info;
+    if (!s)
+        return 1;
+    tables_init();
+    xen_upcall_depth++;
+    uint32_t *pending = (uint32_t *)s->evtchn_pending, *mask = (uint32_t *)s->evtchn_mask;
+    uint32_t sel = 0;
+    do {
+        xen_vcpu->evtchn_upcall_pending = 0;
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        sel |= __atomic_exchange_n(&xen_vcpu->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+        int port;
+        while ((port = xen_evtchn_next(sel, pending, mask, scan_word, scan_bit)) >= 0) {
+            __atomic_fetch_and(&pending[port / 32], ~(1u << (port % 32)), __ATOMIC_SEQ_CST);
+            unsigned next = ((unsigned)port + 1) % NR_PORTS;
+            scan_word = next / 32;
+            scan_bit = next % 32;
+            dispatch((unsigned)port);
+        }
+        sel = 0; /* every selected word is scanned empty (masked ports come back on unmask) */
+    } while (xen_vcpu->evtchn_upcall_pending);
+    xen_upcall_depth--;
+    return 1;
+}

@@ -1,0 +1,176 @@
+"""Shared helpers for the system tests (pytest; run with /usr/bin/python3 -m pytest tests/system).
+
+Every test that boots something goes through tools/moat-qemu, the same command a user runs, so
+the tests check the command contract as well as the guest. The helper is optional: other test
+files may call tools/moat-qemu through subprocess directly.
+
+  run_moat_qemu(*args, timeout=60) -> Boot(status, stdout, stderr, output, seconds)
+  moat_qemu(*args, timeout=60)     -> (status, output)   [also a fixture of the same name]
+
+`timeout` is passed on as --timeout; the subprocess itself gets a margin on top, so a broken
+moat-qemu that ignores its own timeout fails the test instead of hanging the suite.
+"""
+
+import collections
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BUILD = REPO / "build"
+MOAT_QEMU = REPO / "tools" / "moat-qemu"
+KERNEL = BUILD / "kernel"
+MOAT = BUILD / "moat"
+SUBPROCESS_MARGIN = 30
+
+class Boot(collections.namedtuple("Boot", "status stdout stderr output seconds")):
+    """One moat-qemu run. The short repr keeps pytest's assertion messages readable; the
+    failure messages add the output tail through show()."""
+
+    def __repr__(self):
+        return f"Boot(status={self.status}, {self.seconds:.1f} s)"
+
+
+def require(path):
+    """Fail (not skip) when an artefact is missing: a suite that skips what was not built
+    would report success for nothing."""
+    path = Path(path)
+    if not path.is_file():
+        pytest.fail(f"{path.relative_to(REPO) if path.is_relative_to(REPO) else path} "
+                    f"does not exist: run make first")
+    return path
+
+
+def run_moat_qemu(*args, timeout=60, env=None):
+    """Runs tools/moat-qemu --timeout TIMEOUT ARGS... with stdin closed."""
+    cmd = [str(MOAT_QEMU), "--timeout", str(timeout)] + [str(a) for a in args]
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    start = time.monotonic()
+    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, cwd=REPO,
+                          env=full_env, timeout=timeout + SUBPROCESS_MARGIN)
+    seconds = time.monotonic() - start
+    out = proc.stdout.decode("utf-8", "replace")
+    err = proc.stderr.decode("utf-8", "replace")
+    return Boot(proc.returncode, out, err, out + err, seconds)
+
+
+def moat_qemu(*args, timeout=60, env=None):
+    boot = run_moat_qemu(*args, timeout=timeout, env=env)
+    return boot.status, boot.output
+
+
+@pytest.fixture(name="moat_qemu")
+def moat_qemu_fixture():
+    return moat_qemu
+
+
+def show(boot, lines=60):
+    """Failure message tail: the last lines a human needs to see why a boot went wrong."""
+    tail = "\n".join(boot.output.splitlines()[-lines:])
+    return f"moat-qemu exited {boot.status} after {boot.seconds:.1f} s; output tail:\n{tail}"
+
+
+# A throwaway multiboot v1 image for testing tools/moat-qemu itself, independent of the kernel
+# and the hypervisor. It prints its command line and every module's string on COM1, then acts
+# on the first '@' keyword of its command line: @fail writes MOAT_EXIT_FAIL to the exit port,
+# @hang spins forever, @triple loads an empty IDT and traps (triple fault), anything else
+# writes MOAT_EXIT_PASS.
+MULTIBOOT_PROBE_S = r"""
+    .text
+    .align 4
+    .long 0x1BADB002, 0x00000003, -(0x1BADB002 + 0x00000003)
+    .globl _start
+_start:
+    mov %ebx, %ebp              /* multiboot info */
+    mov $msg_cmdline, %esi
+    call puts
+    mov 16(%ebp), %esi          /* cmdline (flags bit 2; QEMU always sets it) */
+    call puts
+    call newline
+    mov 20(%ebp), %ecx          /* mods_count */
+    mov 24(%ebp), %edi          /* mods_addr: {start, end, string, reserved} */
+1:  test %ecx, %ecx
+    jz 2f
+    mov $msg_module, %esi
+    call puts
+    mov 8(%edi), %esi
+    call puts
+    call newline
+    add $16, %edi
+    dec %ecx
+    jmp 1b
+2:  mov 16(%ebp), %esi          /* find the first '@' keyword */
+3:  movb (%esi), %al
+    test %al, %al
+    jz pass
+    inc %esi
+    cmp $'@', %al
+    jne 3b
+    movb (%esi), %al
+    cmp $'f', %al
+    je fail
+    cmp $'h', %al
+    je hang
+    cmp $'t', %al
+    je triple
+pass:
+    mov $0x10, %al
+    jmp leave
+fail:
+    mov $0x11, %al
+leave:
+    mov $0xf4, %dx
+    outb %al, %dx
+    cli
+4:  hlt
+    jmp 4b
+hang:
+    mov $msg_hang, %esi
+    call puts
+5:  jmp 5b
+triple:
+    lidt empty_idt
+    int $3
+puts:                           /* print the NUL-terminated string at %esi */
+    push %eax
+    push %edx
+6:  movb (%esi), %al
+    test %al, %al
+    jz 7f
+    mov $0x3f8, %dx
+    outb %al, %dx
+    inc %esi
+    jmp 6b
+7:  pop %edx
+    pop %eax
+    ret
+newline:
+    push %esi
+    mov $msg_newline, %esi
+    call puts
+    pop %esi
+    ret
+    .data
+msg_cmdline: .asciz "probe cmdline: "
+msg_module:  .asciz "probe module: "
+msg_hang:    .asciz "probe: hanging now\n"
+msg_newline: .asciz "\n"
+empty_idt:   .word 0
+             .long 0
+"""
+
+
+@pytest.fixture(scope="session")
+def multiboot_probe(tmp_path_factory):
+    """Path of the throwaway multiboot image described above."""
+    d = tmp_path_factory.mktemp("probe")
+    src, obj, elf = d / "probe.S", d / "probe.o", d / "probe.elf"
+    src.write_text(MULTIBOOT_PROBE_S)
+    subprocess.run(["gcc", "-m32", "-c", str(src), "-o", str(obj)], check=True)
+    subprocess.run(["ld", "-m", "elf_i386", "-Ttext", "0x100000", "-o", str(elf), str(obj)],
+                   check=True)
+    return elf
