@@ -27,6 +27,42 @@ HOST_CFLAGS := -m32 -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-paramete
 	$(XEN_INTERFACE) -DMOAT_HOST_TEST -Iinclude -Ilib/include
 HOST_LDLIBS := -lcmocka
 
+# ---- Build configuration (issue 11; config/README.md) ----
+# config/default.config holds the defaults (y/n); any option can be overridden on the command
+# line (`make CONFIG_VM86=n`). The active values become ONE generated header, $(CONFIG_H), which
+# every freestanding (and host unit-test) compile gets with -include; it is rewritten only when
+# its content changes (config/gen-config-h), and gcc -MMD records it as every object's
+# dependency, so changing an option rebuilds exactly the objects compiled with the old value.
+# Build a second configuration into its own directory (BUILD=build/min ...), never over another.
+include config/default.config
+CONFIG_OPTIONS := CONFIG_SMP CONFIG_HOTPLUG_CPU CONFIG_VM86 CONFIG_MOAT_GUEST CONFIG_DEBUG
+$(foreach o,$(CONFIG_OPTIONS),$(if $(filter y n,$(strip $($(o)))),,$(error $(o)='$($(o))': must be y or n)))
+ifeq ($(strip $(CONFIG_SMP)),n)
+override CONFIG_HOTPLUG_CPU := n
+endif
+CONFIG_VALUES := $(foreach o,$(CONFIG_OPTIONS),$(o)=$(strip $($(o))))
+CONFIG_H := $(BUILD)/config.h
+CONFIG_GEN := $(shell config/gen-config-h $(CONFIG_H) $(CONFIG_VALUES) || echo FAILED)
+$(if $(CONFIG_GEN),$(error config/gen-config-h failed for $(CONFIG_H)))
+FREESTANDING_CFLAGS += -include $(CONFIG_H) -Wundef
+FREESTANDING_ASFLAGS += -include $(CONFIG_H) -Wundef
+HOST_CFLAGS += -include $(CONFIG_H) -Wundef
+# Sources that only make sense with the PV backend: its tests and benchmarks.
+CONFIG_PV_ONLY_SRCS := kernel/ktests/test_xen_mmu.c kernel/ktests/test_events.c \
+	kernel/bench/ops_hypercall.c kernel/bench/ops_mmu.c kernel/core/hvstats.c
+# Kernel sources an option leaves out of the image (kernel/build.mk filters them out).
+CONFIG_KERNEL_EXCLUDE :=
+ifeq ($(strip $(CONFIG_VM86)),n)
+CONFIG_KERNEL_EXCLUDE += kernel/vm86/%
+endif
+ifeq ($(strip $(CONFIG_MOAT_GUEST)),n)
+# The PV backend, its entry/notes, and what only makes sense on it (its tests and benchmarks).
+CONFIG_KERNEL_EXCLUDE += kernel/pv/xen/% kernel/arch/x86_32/xen-head.S $(CONFIG_PV_ONLY_SRCS)
+endif
+# The reduced configuration `make test` and `make sizes` build besides the default one.
+MIN_BUILD  := build/min
+MIN_CONFIG := CONFIG_SMP=n CONFIG_HOTPLUG_CPU=n CONFIG_VM86=n CONFIG_MOAT_GUEST=n CONFIG_DEBUG=n
+
 ALL_TARGETS :=
 UNIT_TESTS  :=
 
@@ -40,7 +76,27 @@ include lib/build.mk
 -include tests/unit/build.mk
 -include tests/guests/build.mk
 
-all: $(ALL_TARGETS)
+all: show-config $(ALL_TARGETS)
+	@size $(wildcard $(BUILD)/kernel $(BUILD)/moat)
+
+# `make` prints the active configuration first and the size of the kernel (and of Moat) in it
+# last, in size(1)'s Berkeley format; `make config` prints only the configuration.
+.PHONY: show-config config sizes test-min
+show-config config:
+	@echo "config ($(BUILD)): $(CONFIG_VALUES)"
+
+# Both configurations side by side, like the "Make vm86 support optional" commit's table:
+# builds the reduced kernel (only the kernel and lib: user space and Moat do not depend on
+# the kernel's configuration) into $(MIN_BUILD).
+sizes: $(BUILD)/kernel
+	@$(MAKE) --no-print-directory BUILD=$(MIN_BUILD) $(MIN_CONFIG) $(MIN_BUILD)/kernel >/dev/null
+	@echo "kernel size, default ($(CONFIG_VALUES)) and reduced ($(MIN_CONFIG)):"
+	@size $(BUILD)/kernel $(MIN_BUILD)/kernel
+
+# `make test` part 2: the reduced configuration, built and booted (tests/system/test_config.py).
+test-min:
+	@$(MAKE) --no-print-directory BUILD=$(MIN_BUILD) $(MIN_CONFIG) show-config $(MIN_BUILD)/kernel
+	@$(MAKE) --no-print-directory BUILD=$(MIN_BUILD) $(MIN_CONFIG) check-privileged
 
 # Generic freestanding compile rules: build/<path>.o from <path>.c / <path>.S.
 $(BUILD)/%.o: %.c
@@ -69,6 +125,7 @@ test: setup
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory check-privileged
+	@$(MAKE) --no-print-directory test-min
 	$(PYTEST) -v -rfE tests/system
 
 # Every privileged instruction in the guest kernel lives in pv/native.o or arch/x86_32/*.S.

@@ -4,7 +4,8 @@
 # the image file itself, so it cannot also be a directory. tools/check-privileged must be pointed
 # at build/kernel-objs (the exempt objects are pv/native.o and arch/x86_32/<file>.o there).
 KERNEL_OBJDIR := $(BUILD)/kernel-objs
-KERNEL_SRCS := $(shell find kernel -name '*.c' -o -name '*.S' | sort)
+# CONFIG_KERNEL_EXCLUDE (top-level Makefile): sources the build configuration leaves out.
+KERNEL_SRCS := $(filter-out $(CONFIG_KERNEL_EXCLUDE),$(shell find kernel -name '*.c' -o -name '*.S' | sort))
 KERNEL_OBJS := $(patsubst kernel/%,$(KERNEL_OBJDIR)/%.o,$(basename $(KERNEL_SRCS)))
 KERNEL_INC := -Ikernel -Ikernel/include
 # -fno-toplevel-reorder keeps KERNEL_TEST registrations (and so the test run) in source order.

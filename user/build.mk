@@ -32,6 +32,14 @@ $(BUILD)/user/bench-true: user/bench/true.c user/build.mk
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_CFLAGS) -s -o $@ $<
 
+# vm86test (issue 11): 16-bit routines run through vm86/vm86old. It includes Linux's own
+# <asm/vm86.h> (linux-libc-dev-i386-cross, which the musl wrapper's i686 cross gcc pulls in),
+# found after musl's headers, so the structure layout it uses is the real ABI's.
+USER_PROGS += $(BUILD)/user/vm86test
+$(BUILD)/user/vm86test: user/vm86test/vm86test.c user/vm86test/realmode.S user/build.mk
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(USER_CFLAGS) -idirafter /usr/i686-linux-gnu/include -o $@ user/vm86test/vm86test.c user/vm86test/realmode.S
+
 $(BUILD)/initrd.cpio: $(BUILD)/user/init $(USER_PROGS) user/scripts/busybox-smoke.sh \
 		user/scripts/busybox-smoke.expected $(BUSYBOX) user/build.mk
 	rm -rf $(INITRD_ROOT)

@@ -7,11 +7,15 @@
  *       DPL-0 kernel segments and rely on that fix-up. The effect the issue asks for holds:
  *       no guest segment is ever a ring-0 segment.
  *   D2  No present code/data segment covers a byte at or above HYPERVISOR_VIRT_START:
- *         - expand-up with base 0 that reaches it is truncated to end just below it (a
- *           "flat 4 GB" segment, the one case real guests write; Xen 4.17 special-cases the
- *           same base-0 segments, widening them, because its own area is outside 4 GB);
- *         - expand-up with base != 0 reaching it, or starting inside it: refused;
- *         - expand-down covering it (offsets limit+1 .. 0xFFFF or 0xFFFFFFFF): refused.
+ *         - an expand-up segment starting below it whose end reaches it is *truncated* to end
+ *           just below it (as 32-bit Xen did). Real guests write such segments all the time:
+ *           flat 4 GB kernel segments, and Linux/musl TLS segments (base = the thread pointer,
+ *           limit 4 GB); Xen 4.17 accepts them unchanged because its own area is outside a
+ *           32-bit guest's 4 GB. Refusing them (the issue's literal wording) would break those
+ *           guests; truncation keeps the rule that matters - no guest segment reaches Moat;
+ *         - an expand-up segment starting inside Moat's area: refused;
+ *         - an expand-down segment covering Moat's area (offsets limit+1 .. 0xFFFF or
+ *           0xFFFFFFFF, wrapping): refused (its covered range cannot be cut at the top).
  *       Code segments with the L bit are refused (as Xen for 32-bit guests).
  *   D3  The accessed bit of every present code/data descriptor is set, because Moat maps
  *       descriptor frames read-only: the CPU never needs to write a descriptor.
@@ -47,7 +51,6 @@ static const char *const names[DESC_NR_REASONS] = {
     [DESC_ACCEPT] = "accepted",
     [DESC_LONG_MODE] = "64-bit code segment (L bit)",
     [DESC_BASE_IN_MOAT] = "segment base inside Moat's area",
-    [DESC_LIMIT_REACHES_MOAT] = "segment base+limit reaches Moat's area",
     [DESC_EXPAND_DOWN_REACHES_MOAT] = "expand-down segment covers Moat's area",
     [DESC_SYSTEM_TSS] = "TSS descriptor",
     [DESC_SYSTEM_LDT] = "LDT descriptor",
@@ -112,11 +115,16 @@ enum desc_reason desc_check(uint64_t *d)
             if (base >= HV_VIRT_START)
                 return DESC_BASE_IN_MOAT;
             if (range_reaches_moat(base, 0, limit)) {
-                if (base != 0)
-                    return DESC_LIMIT_REACHES_MOAT;
-                /* D2: flat segment -> truncated to GUEST_SEGMENT_LIMIT_PAGES, 4 KB granular */
-                a = (a & 0xFFFF0000u) | (GUEST_SEGMENT_LIMIT_PAGES & 0xFFFFu);
-                b = (b & ~0xF0000u) | (GUEST_SEGMENT_LIMIT_PAGES & 0xF0000u) | A_G;
+                /* D2: truncate to end at or below HV_VIRT_START - 1 */
+                uint32_t span = HV_VIRT_START - base, lim;
+                if ((b & A_G) && (span >> 12) != 0) {
+                    lim = (span >> 12) - 1;
+                } else {
+                    b &= ~A_G;
+                    lim = span - 1;            /* < 0x100000: it was byte granular, or < 4 KB */
+                }
+                a = (a & 0xFFFF0000u) | (lim & 0xFFFFu);
+                b = (b & ~0xF0000u) | (lim & 0xF0000u);
             }
         }
         b |= T_ACC << 8;                                       /* D3 */

@@ -72,6 +72,5 @@ long do_iret(void)
     regs->eflags = (eflags & ~X86_EFLAGS_IOPL) | X86_EFLAGS_IF;
     regs->esp = esp;
     regs->ss = (uint16_t)ss;
-    v->pv.failsafe_nesting = 0;
     return (long)regs->eax;          /* the dispatcher stores it in eax: the restored value */
 }

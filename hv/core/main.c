@@ -15,6 +15,7 @@
 #include "mapcache.h"
 #include "moat_time.h"
 #include "moat_sched.h"
+#include "smp.h"
 
 void pic_unmask(unsigned irq);
 
@@ -37,6 +38,8 @@ static void moat_options(const char *line)
             console_set_level((int)v);
         else if (!strcmp(w.key, "selftest") && !strcmp(w.value, "panic"))
             selftest_panic = 1;
+        else if (!strcmp(w.key, "smp"))
+            ;                  /* smp=N: at most N CPUs (read by smp_init, smp.c) */
         else
             log_warn("unknown Moat option '%s' ignored\n", w.key);
     }
@@ -95,6 +98,7 @@ void moat_main(uint32_t magic, uint32_t mbi_pa)
     }
 
     time_init();           /* before the builder: shared_info gets the wallclock */
+    smp_init(moat_cmdline);   /* the other CPUs (smp.c): up, idle until smp_go() */
     struct vcpu *v = domain_build_initial(&boot_info);
     uint32_t released = 0;
     for (uint32_t i = 0; i < boot_info.nr_mods; i++)
@@ -104,5 +108,6 @@ void moat_main(uint32_t magic, uint32_t mbi_pa)
     sched_init_domain(v->domain);
     pic_unmask(0);         /* PIT one-shot timer (pit.c) */
     console_rx_init();     /* COM1 receive -> VIRQ_CONSOLE */
+    smp_go();              /* SMP: the APs enter their schedulers */
     sched_start();
 }

@@ -11,6 +11,7 @@
 #include "domain.h"
 #include "bounce.h"
 #include "console.h"
+#include "smp.h"
 
 void ldt_load_current(struct vcpu *v);    /* segments.c */
 void fpu_return_check(struct vcpu *v);    /* fpu.c */
@@ -22,8 +23,13 @@ __attribute__((weak)) void return_to_guest_check(struct vcpu *v, struct cpu_user
     (void)regs;
 }
 
-/* entry.S: regs is the guest frame about to be reloaded (guest_mode(regs) is true). */
-void return_to_guest(struct cpu_user_regs *regs)
+/* The vcpu each CPU last returned to: fs/gs hold its selectors (and cached descriptors). */
+static const struct vcpu *last_vcpu[MOAT_MAX_CPUS];
+
+/* entry.S: regs is the guest frame about to be reloaded (guest_mode(regs) is true). Returns 1
+ * when entry.S must reload fs/gs even if the frame's selectors equal the CPU's (another vcpu's
+ * cached descriptors are loaded). */
+int return_to_guest(struct cpu_user_regs *regs)
 {
     struct vcpu *v = current_vcpu();
     if (v->domain->state != DOM_RUNNING)
@@ -34,4 +40,9 @@ void return_to_guest(struct cpu_user_regs *regs)
     ldt_load_current(v);
     fpu_return_check(v);
     idt_int80_switch(v);
+    unsigned cpu = this_cpu()->id;
+    int switched = last_vcpu[cpu] != v;
+    last_vcpu[cpu] = v;
+    smp_exit_to_guest();        /* SMP (smp.c): drop the hypervisor lock; nothing with one CPU */
+    return switched;
 }

@@ -25,6 +25,7 @@
 #include "uaccess.h"
 #include "moat_errno.h"
 #include "console.h"
+#include "smp.h"
 
 struct runqueue {
     struct vcpu *head, *tail;
@@ -33,6 +34,14 @@ struct runqueue {
     int idle_reported;           /* "nothing armed" said once per idle episode */
 };
 static struct runqueue runq[MOAT_MAX_CPUS];
+
+#ifndef MOAT_HOST_TEST
+/* The only place Moat enables interrupts: sti's one-instruction shadow makes "sti; hlt"
+ * atomic, so a wake-up interrupt cannot slip in between the check and the hlt. */
+static inline void idle_wait(void) { asm volatile("sti; hlt; cli" ::: "memory"); }
+#else
+void idle_wait(void);      /* host tests: the simulated interrupt that ends the hlt */
+#endif
 
 static void runq_push(struct vcpu *v)
 {
@@ -133,14 +142,17 @@ void vcpu_unblock(struct vcpu *v)
     if (v->sched.runstate == RUNSTATE_blocked && vcpu_can_run(v)) {
         runq_push(v);
         arm_slice(v->sched.processor);
+        smp_send_kick(v->sched.processor);  /* SMP: an idle CPU there must look again */
     }
     /* still RUNSTATE_running: it had not left the CPU yet; clearing the flag is enough */
 }
 
 void vcpu_kick(struct vcpu *v)
 {
-    /* one CPU per vcpu's queue and no IPIs yet (issue 10): waking is all a kick does */
     vcpu_unblock(v);
+    /* SMP: v may be running on (or queued for) another CPU; an IPI makes that CPU pass
+     * through its exit path (upcall) or idle loop (run queue). No-op with one CPU. */
+    smp_send_kick(v->sched.processor);
 }
 
 static void switch_to(struct cpu *c, struct vcpu *next) __attribute__((noreturn));
@@ -175,9 +187,9 @@ static void schedule(void)
                      "(console input)\n", c->id);
             q->idle_reported = 1;
         }
-        /* The only place Moat enables interrupts: sti's one-instruction shadow makes
-         * "sti; hlt" atomic, so a wake-up interrupt cannot slip in before the hlt. */
-        asm volatile("sti; hlt; cli" ::: "memory");
+        smp_idle_release();     /* SMP (smp.c): no hypervisor lock while halted */
+        idle_wait();
+        smp_idle_acquire();
     }
 }
 

@@ -14,6 +14,7 @@
 #include "moat_time.h"
 #include "memlayout.h"
 #include "cpu.h"
+#include "smp.h"
 
 static struct timer *queue[MOAT_MAX_CPUS];
 
@@ -59,6 +60,8 @@ void set_timer(struct timer *t, s_time_t expires)
     t->active = 1;
     if (queue[t->cpu] == t && t->cpu == this_cpu()->id)
         timer_hw_program(expires, NOW());
+    else if (queue[t->cpu] == t)
+        smp_send_kick(t->cpu);   /* SMP: that CPU re-programs its own timer hardware */
 }
 
 s_time_t timer_next_deadline(unsigned cpu)

@@ -12,7 +12,6 @@ enum desc_reason {
     DESC_ACCEPT = 0,
     DESC_LONG_MODE,            /* code segment with the L bit (64-bit) */
     DESC_BASE_IN_MOAT,         /* expand-up segment starting at or above HYPERVISOR_VIRT_START */
-    DESC_LIMIT_REACHES_MOAT,   /* expand-up segment with base != 0 whose end reaches Moat */
     DESC_EXPAND_DOWN_REACHES_MOAT, /* expand-down data segment covering Moat's area */
     DESC_SYSTEM_TSS,           /* 16/32-bit TSS (available or busy) */
     DESC_SYSTEM_LDT,           /* LDT descriptor */

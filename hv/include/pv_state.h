@@ -39,7 +39,7 @@ struct vcpu_pv {
     int fpu_loaded;               /* its state is live in this CPU's registers */
     uint32_t iopl;                /* virtual IOPL in EFLAGS position */
     uint32_t iobmp_va, iobmp_nr;
-    uint32_t failsafe_nesting;    /* consecutive failsafe entries without guest progress */
+    uint32_t exit_failures;       /* consecutive failed exits to the guest (traps.c) */
     uint8_t fxsave[512] __attribute__((aligned(16)));
 };
 #endif

@@ -28,6 +28,8 @@
 #include "console.h"
 #include "frame.h"
 #include "mmu.h"
+#include "smp.h"
+#include <xen/vcpu.h>
 
 static volatile uint32_t mm_lock_word;
 
@@ -149,9 +151,17 @@ void mm_invlpg_local(uint32_t va)
 
 void mm_flush_tlb_vcpus(struct mm_ctx *c, uint32_t vcpu_mask)
 {
-    (void)c;
-    (void)vcpu_mask;
     flush_tlb_all();        /* G3 */
+    /* SMP: every other CPU running one of those vcpus flushes too (IPI, waited for). */
+    uint32_t cpus_mask = 0;
+    struct domain *d = current_domain();
+    for (uint32_t i = 0; i < d->nr_vcpus && i < 32; i++) {
+        struct vcpu *v = d->vcpu[i];
+        if ((vcpu_mask & (1u << i)) && v && v->sched.runstate == RUNSTATE_running)
+            cpus_mask |= 1u << v->sched.processor;
+    }
+    (void)c;
+    smp_flush_tlb_mask(cpus_mask);
 }
 
 void mm_load_base(struct mm_ctx *c)

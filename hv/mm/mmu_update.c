@@ -36,12 +36,17 @@ long mmu_update(struct mm_ctx *c, uint32_t ureqs, uint32_t count, uint32_t pdone
     } else {
         mm_stats.mmu_update_traps++;
     }
-    if (!mm_guest_range_ok(ureqs, (uint64_t)count * sizeof req))
-        return -XEN_EFAULT;                                     /* B3 */
-    if (foreigndom != DOMID_SELF)
-        return -XEN_ESRCH;                                      /* B5 */
+    i = 0; /* a batch refused before its first entry still reports *success_count = 0 (Xen) */
+    if (!mm_guest_range_ok(ureqs, (uint64_t)count * sizeof req)) {
+        rc = -XEN_EFAULT;                                       /* B3 */
+        goto out;
+    }
+    if (foreigndom != DOMID_SELF) {
+        rc = -XEN_ESRCH;                                        /* B5 */
+        goto out;
+    }
 
-    for (i = 0; i < count; i++) {
+    for (; i < count; i++) {
         uint32_t cmd;
 
         if (i >= MMU_ENTRIES_PER_TRAP) {                        /* B4 */
@@ -75,6 +80,7 @@ long mmu_update(struct mm_ctx *c, uint32_t ureqs, uint32_t count, uint32_t pdone
         mm_stats.mmu_update_entries++;
     }
 
+out:
     if (pdone) {
         done += i;
         (void)mm_copy_to_guest(pdone, &done, sizeof done);   /* Xen ignores a fault here */

@@ -7,9 +7,10 @@
 #include <stdint.h>
 #include "pagetype.h"
 #include "x86.h"
+#include "smp.h"
 
 void pagetype_type_change_flush(uint16_t dom)
 {
-    (void)dom;
     flush_tlb_all();
+    smp_flush_tlb_mask(smp_cpus_running_domain(dom));   /* SMP: the other CPUs in dom */
 }

@@ -3,6 +3,7 @@
  * Output contract (tools/bench parses it; tests/system/test_bench.py checks the parser):
  *     bench: boot_tsc <tsc> kernel-init          rdtsc when kernel init is done, before any op
  *     bench: counters <moat|own|none>            where traps/exceptions per op come from
+ *     bench: moat_entry_tsc <tsc>                (on Moat) rdtsc at Moat's first instruction
  *     bench: <name> <iterations> <ticks_per_op> <traps_per_op> <exceptions_per_op>
  *     bench: <name> n/a <reason>                 an op this backend cannot run (hypercalls natively)
  *     bench: error <name>: <why>                 an op that misbehaved (no number is printed)
@@ -11,6 +12,7 @@
  * prints its own `bench: <name> <iterations> <ticks_per_op>` lines and `bench: done`, framed by
  *     bench: user-start | bench: user-missing <why>
  *     bench: user-end <status> <traps> <exceptions> (counters over the whole user run)
+ * With `bench.only=NAME` only the user op NAME runs (see kbench_only_op), framed the same way.
  *
  * Invariants:
  *  - Every op runs a fixed number of iterations after one warm-up, with events masked, so the
@@ -48,12 +50,21 @@ static inline uint64_t kbench_rdtsc(void)
     return (uint64_t)hi << 32 | lo;
 }
 
-int kbench_is_pv(void);             /* the Xen PV backend is installed (Moat or real Xen) */
+int kbench_is_pv(void);
+uint64_t kbench_moat_entry_tsc(void); /* moat_entry.c: only after hv_stats said have_moat */             /* the Xen PV backend is installed (Moat or real Xen) */
 
 /* Runs every kernel op, then the user suite; returns 0 when nothing failed. */
 int kbench_main(void);
 
-/* proc/unix_boot.c: runs /bin/bench as pid 1; its wait status, or < 0 without user space. */
-int unix_run_bench(void);
+/* proc/unix_boot.c: runs /bin/bench as pid 1 with argv (0: the whole suite); its wait status,
+ * or < 0 without user space. */
+int unix_run_bench(const char *const argv[]);
+
+/* `bench.only=NAME` on the command line (pure, kbench_cmdline.c): copies NAME (at most len-1
+ * characters of [A-Za-z0-9_]) to buf and returns 1, or returns 0 when the token is absent or
+ * malformed. With it, kbench_main skips the kernel ops and runs `/bin/bench NAME` alone, so
+ * the counters around that run belong to one user op (tools/bench subtracts the run of an op
+ * that does not exist, `bench.only=none`). */
+int kbench_only_op(const char *cmdline, char *buf, unsigned len);
 
 #endif

@@ -11,6 +11,7 @@
 #include "printk.h"
 #include "pv/pvops.h"
 #include "proc.h" /* H9: the Unix layer (initrd, processes) */
+#include "bench/kbench.h" /* H12: `bench` */
 
 static struct kernel_options opts;
 const void *boot_initrd;
@@ -70,9 +71,7 @@ void __attribute__((noreturn)) kernel_start(void)
         failed += unix_run_usertests(); /* H9: then the user-space suite, /bin/usertests */
         power_off(failed ? 1 : 0);
     }
-    if (opts.mode == BOOT_BENCH) {
-        printk(KERN_INFO "bench: no kernel benchmarks yet\n");
-        power_off(0);
-    }
+    if (opts.mode == BOOT_BENCH)
+        power_off(kbench_main() ? 1 : 0); /* H12: kernel benchmarks, then /bin/bench */
     unix_start_init(); /* H9: unpack the initrd and run /init (never returns) */
 }

@@ -14,6 +14,7 @@
 #include "pv/pvops.h"
 #include "desc.h"
 #include "proc.h" /* H9: user-mode trap hooks */
+#include "vm86.h"
 
 static trap_handler_fn handlers[256];
 int traps_installed;
@@ -57,6 +58,13 @@ void __attribute__((noreturn)) trap_panic(struct trap_frame *f)
 void trap_dispatch(struct trap_frame *f)
 {
     trap_handler_fn h = handlers[f->vector & 0xff];
+    /* Issue 11: a trap from virtual-8086 mode (EFLAGS.VM: its frame has the real-mode segments
+     * on top and cs is no ring-3 selector) belongs to the vm86 monitor, which returns only to
+     * resume the 16-bit code. A stub that compiles away with CONFIG_VM86=n. */
+    if (vm86_mode(f)) {
+        vm86_trap(f, h);
+        return;
+    }
     /* H9 (processes): an exception raised in ring 3 becomes a signal for that process
      * (proc_user_exception); before any return to ring 3, pending signals are delivered and an
      * expired time slice is given up (proc_return_to_user). */

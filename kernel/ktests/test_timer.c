@@ -1,6 +1,7 @@
 /* The periodic tick and the irq pv-ops. */
 #include "ktest.h"
 #include "boot.h"
+#include "printk.h"
 #include "pv/pvops.h"
 
 KERNEL_TEST(irq_save_restore)
@@ -51,4 +52,25 @@ KERNEL_TEST(sched_clock_monotonic)
         KT_ASSERT(now >= prev);
         prev = now;
     }
+}
+
+/* Ticks never come early: each is a timer armed one period after the previous expiry (PV) or
+ * the PIT's fixed period (native), so N ticks take at least N-1 full periods of sched_clock.
+ * A hypervisor that also kept a periodic timer running would make jiffies run fast. */
+KERNEL_TEST(ticks_keep_time_with_sched_clock)
+{
+    KT_ASSERT(timer_running);
+    const uint32_t n = 10;
+    uint32_t start = jiffies;
+    while (jiffies == start)
+        safe_halt();                      /* align to a tick */
+    uint32_t j0 = jiffies;
+    uint64_t c0 = sched_clock();
+    for (int i = 0; i < 10000 && jiffies - j0 < n; i++)
+        safe_halt();
+    uint64_t elapsed = sched_clock() - c0;
+    uint32_t ticks = jiffies - j0;
+    printk("# %u ticks took %llu ns of sched_clock (period %u ns)\n", ticks, elapsed, 1000000000u / TIMER_HZ);
+    KT_ASSERT(ticks >= n);
+    KT_ASSERT(elapsed >= (uint64_t)(ticks - 1) * (1000000000u / TIMER_HZ));
 }

@@ -11,6 +11,7 @@
 #include "trap.h"
 #include "uaccess.h"
 #include "vfs.h"
+#include "vm86.h"
 #include "pv/pvops.h"
 
 #define PF_WRITE 0x2u
@@ -390,7 +391,7 @@ void vm_mm_put(struct mm *mm)
 static int page_fault(struct trap_frame *f)
 {
     uint32_t addr = read_cr2();
-    int from_user = (f->cs & 3) == 3;
+    int from_user = (f->cs & 3) == 3 || vm86_mode(f); /* vm86: cs is a real-mode segment */
     if (!current || !current->mm)
         return 0;
     if (from_user) {

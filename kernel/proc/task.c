@@ -8,6 +8,8 @@
 #include <lib/string.h>
 #include "proc.h"
 #include "boot.h"
+#include "cpu_switch.h"
+#include "kmem.h"
 #include "desc.h"
 #include "kheap.h"
 #include "mm.h"
@@ -63,11 +65,20 @@ static void task_release(struct task *t)
 
 /* ---- the scheduler ---- */
 
+/* The privileged half goes through cpu_switch_to in lazy cpu mode: on a PV backend the
+ * kernel stack, TLS slots, page-table base and CR0.TS change in one multicall. The FPU state
+ * is switched eagerly (TS stays clear), so no #NM is ever taken for it. */
 static void switch_in(struct task *t)
 {
-    load_esp0(kernel_ds, (uint32_t)(uintptr_t)(t->kstack + KSTACK_SIZE));
-    vm_activate(t->mm);
-    load_tls(gdt_table, GDT_ENTRY_TLS_MIN, t->tls);
+    struct cpu_switch_state next = {
+        .cr3 = virt_to_phys(t->mm ? t->mm->pgd : kernel_pgd),
+        .esp0 = (uint32_t)(uintptr_t)(t->kstack + KSTACK_SIZE),
+        .tls = t->tls,
+        .ldt_base = 0,
+        .ldt_entries = 0,
+        .fpu_ts = 0,
+    };
+    cpu_switch_to(&next, 1);
     fpu_restore(t->fpu);
 }
 

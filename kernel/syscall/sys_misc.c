@@ -186,11 +186,17 @@ SYSCALL(getrandom)
 
 #define POLL_MAX 256
 
+/* A timeout in ticks, rounded up, plus one: the current tick is already partly over, so
+ * without it a wait could end up to one tick early (Linux adds the same jiffy). */
 static long wait_ticks(int64_t timeout_ms)
 {
     if (timeout_ms < 0)
         return -1;
-    return (long)((timeout_ms * TIMER_HZ + 999) / 1000);
+    if (timeout_ms == 0)
+        return 0;
+    if (timeout_ms > 0x7fffffffLL / TIMER_HZ)
+        timeout_ms = 0x7fffffffLL / TIMER_HZ;
+    return (long)((timeout_ms * TIMER_HZ + 999) / 1000) + 1;
 }
 
 static long do_poll(uint32_t ufds, uint32_t nfds, int64_t timeout_ms)

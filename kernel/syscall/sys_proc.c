@@ -405,6 +405,8 @@ static uint32_t ns_to_ticks(uint64_t sec, uint64_t nsec)
     uint64_t ns = sec * 1000000000ull + nsec;
     uint64_t per = 1000000000ull / TIMER_HZ;
     uint64_t t = (ns + per - 1) / per;
+    if (t)
+        t++; /* the current tick is partly over: never wake early */
     return t > 0x7fffffff ? 0x7fffffff : (uint32_t)t;
 }
 

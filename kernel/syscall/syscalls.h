@@ -18,11 +18,11 @@
     X(74, sethostname, 2) X(75, setrlimit, 2) X(76, getrlimit, 2) X(77, getrusage, 2) \
     X(78, gettimeofday, 2) X(83, symlink, 2) X(85, readlink, 3) X(88, reboot, 4) \
     X(90, old_mmap, 1) X(91, munmap, 2) X(92, truncate, 2) X(93, ftruncate, 2) \
-    X(94, fchmod, 2) X(114, wait4, 4) X(116, sysinfo, 1) X(118, fsync, 1) \
+    X(94, fchmod, 2) X(113, vm86old, 1) X(114, wait4, 4) X(116, sysinfo, 1) X(118, fsync, 1) \
     X(119, sigreturn, 0) X(120, clone, 5) X(122, uname, 1) X(125, mprotect, 3) \
     X(132, getpgid, 1) X(133, fchdir, 1) X(140, _llseek, 5) X(141, getdents, 3) \
     X(142, _newselect, 5) X(144, msync, 3) X(145, readv, 3) X(146, writev, 3) \
-    X(147, getsid, 1) X(148, fdatasync, 1) X(158, sched_yield, 0) X(162, nanosleep, 2) \
+    X(147, getsid, 1) X(148, fdatasync, 1) X(158, sched_yield, 0) X(162, nanosleep, 2) X(166, vm86, 2) \
     X(168, poll, 3) X(172, prctl, 5) X(173, rt_sigreturn, 0) X(174, rt_sigaction, 4) \
     X(175, rt_sigprocmask, 4) X(176, rt_sigpending, 2) X(179, rt_sigsuspend, 2) \
     X(180, pread64, 5) X(181, pwrite64, 5) X(183, getcwd, 2) X(186, sigaltstack, 2) \

@@ -73,7 +73,7 @@ ALL_TARGETS += $(EV_GUEST_ELFS)
 # ---- trap-* hostile guests (issue 5, helper H7): exceptions bounced through the guest's own
 # trap table in ring 1 and ring 3, descriptor/trap-table/IO/privileged-instruction refusals,
 # the failsafe callback. Helpers in tests/guests/trap-lib.c and trap-entry.S (plus mm-lib). ----
-TRAP_GUESTS := trap-vectors trap-hostile trap-failsafe trap-nofailsafe
+TRAP_GUESTS := trap-vectors trap-hostile trap-failsafe trap-nofailsafe trap-nohandler trap-ldt
 TRAP_LIB := $(GUEST_DIR)/trap-lib.o $(GUEST_DIR)/trap-entry.o $(GUEST_DIR)/mm-lib.o
 $(foreach g,$(TRAP_GUESTS),$(eval $(call guest_elf,$(g),high.lds,$(GUEST_DIR)/$(g).o $(TRAP_LIB) $(GUEST_DIR)/notes-linux.o)))
 TRAP_GUEST_ELFS := $(TRAP_GUESTS:%=$(GUEST_DIR)/%.elf)

@@ -81,8 +81,15 @@ static void descriptors(void)
     if (moat)
         mm_check((rd(3) >> 40) & 1, "Moat presets the accessed bit (descriptor frames are read-only)",
                  (long)(rd(3) >> 32));
-    moat_refuses(upd(4, seg(0x10000000, (hv >> 12) - 0x10000 + 0x100, 0x2, 1, G_4K | G_32)),
-                 "base 256 MB + limit reaching the hypervisor area");
+    MM_EXPECT(upd(6, seg(0x10000000, (hv >> 12) - 0x10000 + 0x100, 0x2, 1, G_4K | G_32)), 0,
+              "base 256 MB + limit reaching the hypervisor area accepted (a TLS-style segment)");
+    if (moat)
+        mm_check(last_byte(rd(6)) < hv, "... truncated below the hypervisor area, base kept",
+                 (long)last_byte(rd(6)));
+    MM_EXPECT(upd(7, seg(0x08084a10, 0xFFFFF, 0x2, 3, G_4K | G_32)), 0,
+              "a Linux/musl TLS segment (base = thread pointer, 4 GB limit) accepted");
+    if (moat)
+        mm_check(last_byte(rd(7)) < hv, "... truncated below the hypervisor area", (long)last_byte(rd(7)));
     moat_refuses(upd(4, seg(hv + 0x100000, 0xFF, 0x2, 1, G_32)), "base inside the hypervisor area");
     moat_refuses(upd(4, seg(0, 0x10, 0x6, 1, G_4K | G_32)), "expand-down data segment covering the area");
     MM_EXPECT(upd(4, seg(0, 0x10, 0xA, 1, G_4K | G_L)), -XEN_EINVAL, "64-bit code segment refused");

@@ -4,3 +4,4 @@
 $(eval $(call unit_test,hv_event_2l,tests/unit/test_hv_event_2l.c hv/core/event_2l.c))
 $(eval $(call unit_test,hv_evtchn,tests/unit/test_hv_evtchn.c hv/core/event_channel.c hv/core/event_2l.c hv/core/uaccess.c))
 $(eval $(call unit_test,hv_time,tests/unit/test_hv_time.c hv/core/time_scale.c hv/core/timer.c))
+$(eval $(call unit_test,hv_sched,tests/unit/test_hv_sched.c hv/core/sched.c hv/core/vcpu_op.c hv/core/timer.c hv/core/event_channel.c hv/core/event_2l.c hv/core/uaccess.c))

@@ -11,3 +11,4 @@ $(eval $(call unit_test,kernel_time,tests/unit/test_kernel_time.c kernel/core/ti
 $(eval $(call unit_test,kernel_desc,tests/unit/test_kernel_desc.c kernel/cpu/desc_encode.c))
 $(eval $(call unit_test,kernel_xen_abi,tests/unit/test_kernel_xen_abi.c kernel/pv/xen/abi.c))
 $(eval $(call unit_test,kernel_mc_batch,tests/unit/test_kernel_mc_batch.c kernel/pv/xen/mc_batch.c))
+$(eval $(call unit_test,kernel_evtchn_scan,tests/unit/test_kernel_evtchn_scan.c kernel/pv/xen/evtchn_scan.c))

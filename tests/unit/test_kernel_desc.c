@@ -39,6 +39,15 @@ static void tss_descriptor(void **s)
     assert_int_equal((uint32_t)(d >> 40) & 0xff, 0x89); /* present, available 32-bit TSS */
 }
 
+static void ldt_descriptor(void **s)
+{
+    uint64_t d = make_ldt_desc(0xc0456000u, 16 * 8 - 1);
+    assert_int_equal(desc_base(d), 0xc0456000u);
+    assert_true(desc_end(d) == 0xc0456000ull + 127);
+    assert_int_equal((uint32_t)(d >> 40) & 0xff, 0x82); /* present, system, type 2 = LDT */
+    assert_int_equal(desc_dpl(d), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -46,6 +55,7 @@ int main(void)
         cmocka_unit_test(user_data_below_hole),
         cmocka_unit_test(base_fields_round_trip),
         cmocka_unit_test(tss_descriptor),
+        cmocka_unit_test(ldt_descriptor),
     };
     return cmocka_run_group_tests_name("kernel_desc", tests, NULL, NULL);
 }

@@ -60,12 +60,26 @@ ret_from_trap:
     testb $3, 36(%esp)
     jz 2f
     /* Last C work before the guest resumes (return_hooks.c): events, scheduling, LDT, FPU,
-     * the int $0x80 gate. It may rewrite the frame (bounce) or never return (switch). */
+     * the int $0x80 gate. It may rewrite the frame (bounce) or never return (switch). It
+     * returns nonzero when fs/gs must be reloaded even if unchanged (another vcpu ran here). */
     pushl %esp
     call return_to_guest
     addl $4, %esp
 .Lload_es: movw 52(%esp), %es
 .Lload_ds: movw 56(%esp), %ds
+    /* Moat never touches fs/gs: when the frame still holds the selectors the guest entered
+     * with, the CPU's cached descriptors are the guest's own and are left alone, as Xen 4.17
+     * does (it reloads data selectors only on a context switch). A guest that removes the
+     * descriptor behind a loaded fs/gs (TLS switching) keeps running, as on Xen. */
+    testl %eax, %eax
+    jnz 3f
+    movl %fs, %ecx
+    cmpw 60(%esp), %cx
+    jne 3f
+    movl %gs, %ecx
+    cmpw 64(%esp), %cx
+    je 2f
+3:
 .Lload_fs: movw 60(%esp), %fs
 .Lload_gs: movw 64(%esp), %gs
 2:  popl %ebx

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include "moat_time.h"
 #include "x86.h"
+#include "cpu.h"
+#include "smp.h"
 
 #define PIT_HZ 1193182u
 
@@ -19,6 +21,11 @@ void timer_hw_program(s_time_t deadline, s_time_t now)
     uint32_t ticks;
     if (deadline == 0)
         return;
+    if (this_cpu()->id != 0) {
+        /* an AP (smp.c): its own local APIC timer; the PIT belongs to the boot CPU */
+        lapic_timer_program(delta <= 0 ? 1 : delta > SECONDS(1) ? (uint64_t)SECONDS(1) : (uint64_t)delta);
+        return;
+    }
     if (delta <= 0)
         ticks = 1;
     else if (delta >= MILLISECS(60))

@@ -21,6 +21,7 @@
 #include "extable.h"
 #include "uaccess.h"
 #include "selectors.h"
+#include "smp.h"
 #include "hypercall.h"
 #include "cpuid_policy.h"
 #include "pmem.h"
@@ -74,6 +75,9 @@ void guest_code_dump(const struct cpu_user_regs *r)
     }
 }
 
+/* The last fault in Moat that an exception-table fixup absorbed, per CPU. */
+static struct { unsigned vector; uint32_t error_code; } fixup_fault[MOAT_MAX_CPUS];
+
 static void moat_fault(struct cpu_user_regs *r)
 {
     unsigned v = r->entry_vector;
@@ -82,6 +86,9 @@ static void moat_fault(struct cpu_user_regs *r)
     if (v >= 10 && v <= 14) {
         uint32_t fix = extable_lookup(r->eip);
         if (fix) {
+            /* the exit path's fixups need to know what the CPU refused (guest_iret_failed) */
+            fixup_fault[this_cpu()->id].vector = v;
+            fixup_fault[this_cpu()->id].error_code = r->error_code;
             r->eip = fix;
             return;
         }
@@ -163,8 +170,9 @@ static void guest_exception(struct cpu_user_regs *r)
 void trap_entry(struct cpu_user_regs *r)
 {
     unsigned v = r->entry_vector;
+    smp_trap_enter(r);          /* SMP (smp.c): the hypervisor lock; nothing with one CPU */
     if (guest_mode(r))
-        current_vcpu()->pv.failsafe_nesting = 0;   /* the guest ran: not a failsafe loop */
+        current_vcpu()->pv.exit_failures = 0;   /* the guest ran: not a failsafe loop */
     if (v == MOAT_HYPERCALL_VECTOR && guest_mode(r)) {
         hypercall_dispatch(r);
         /* A domain that shut down must never be resumed. domain_shutdown() only returns while
@@ -177,6 +185,10 @@ void trap_entry(struct cpu_user_regs *r)
     }
     if (v >= MOAT_IRQ_BASE && v < MOAT_IRQ_BASE + 16) {
         irq_dispatch(v);        /* pic.c: timer, serial RX */
+        return;
+    }
+    if (v >= SMP_VECTOR_FIRST && smp_active()) {
+        smp_interrupt(v);       /* smp.c: IPIs, an AP's local APIC timer (DPL 0: not int n) */
         return;
     }
     if (!guest_mode(r)) {
@@ -192,46 +204,69 @@ void trap_entry(struct cpu_user_regs *r)
     guest_exception(r);
 }
 
-/* The failsafe callback (xen-x86_32.h): entered when Moat cannot reload the guest's context on
- * the way out. The frame carries the data selectors as they were (ds es fs gs, then the
- * exception frame) and the selectors are nulled so the reload cannot fail again. Without a
- * failsafe callback, or when the failsafe entry itself keeps failing, the domain is crashed
- * with the reason. */
-#define FAILSAFE_MAX_NESTING 4
+/* Restoring the guest's context on the way out failed (entry.S fixups). As Xen 4.17:
+ *   - a data selector that no longer loads enters the failsafe callback (callback.h: "when
+ *     guest state cannot be restored"), whose frame carries the selectors as they were
+ *     (ds es fs gs, then the exception frame); the selectors are nulled so the reload cannot
+ *     fail again. Without a failsafe callback the domain is crashed. (Xen reloads data
+ *     selectors only on a context switch; Moat reloads them on every exit, so it notices at
+ *     the first exit after the descriptor changed.)
+ *   - an iret the CPU refuses (a cs/ss/eip in the frame it will not load) is reflected to the
+ *     guest as the exception the CPU raised, as if it had happened in the context being
+ *     returned to (Xen's "IRET fault appears to occur in guest context"); no handler for it
+ *     crashes the domain.
+ * A context that keeps failing without the guest running in between (a handler whose own
+ * cs is refused, ...) crashes the domain after EXIT_FAILURES_MAX attempts instead of looping. */
+#define EXIT_FAILURES_MAX 4
 
-static void enter_failsafe(struct cpu_user_regs *r, const char *what)
+static int too_many_exit_failures(struct vcpu *v, struct cpu_user_regs *r, const char *what)
 {
-    struct vcpu *v = current_vcpu();
-    struct domain *d = v->domain;
-    if (v->pv.failsafe_cb.cs == 0 || v->pv.failsafe_cb.eip == 0) {
-        domain_crash_regs(d, r, "%s (ds=%#x es=%#x fs=%#x gs=%#x cs=%#x ss=%#x) and no failsafe callback",
-                          what, r->ds, r->es, r->fs, r->gs, r->cs, r->ss);
-        return;
-    }
-    if (++v->pv.failsafe_nesting > FAILSAFE_MAX_NESTING) {
-        domain_crash_regs(d, r, "%s again inside the failsafe callback at %#x:%#x", what,
-                          v->pv.failsafe_cb.cs, v->pv.failsafe_cb.eip);
-        return;
-    }
-    log_debug("domain %u: %s: entering the failsafe callback\n", d->domid, what);
-    unsigned flags = TBF_FAILSAFE | ((v->pv.cb_flags & PV_CB_FAILSAFE_MASK) ? TBF_INTERRUPT : 0);
-    guest_bounce(v, r, v->pv.failsafe_cb.cs, v->pv.failsafe_cb.eip, flags, 0);
+    if (++v->pv.exit_failures <= EXIT_FAILURES_MAX)
+        return 0;
+    domain_crash_regs(v->domain, r, "%s again and again without the guest running: context cannot be restored",
+                      what);
+    return 1;
 }
 
 /* entry.S: restoring a guest data segment on the way out faulted; returns to ret_from_trap. */
 void guest_segment_reload_failed(struct cpu_user_regs *r)
 {
-    enter_failsafe(r, "segment reload failed on exit");
-    if (current_domain()->state != DOM_RUNNING)
-        panic("domain %u crashed but another domain runs: no scheduler yet", current_domain()->domid);
+    smp_enter_from_guest();     /* after return_to_guest dropped the lock (SMP only) */
+    struct vcpu *v = current_vcpu();
+    struct domain *d = v->domain;
+    if (too_many_exit_failures(v, r, "segment reload failed on exit")) {
+    } else if (v->pv.failsafe_cb.cs == 0 || v->pv.failsafe_cb.eip == 0) {
+        domain_crash_regs(d, r, "segment reload failed on exit (ds=%#x es=%#x fs=%#x gs=%#x) and no failsafe callback",
+                          r->ds, r->es, r->fs, r->gs);
+    } else {
+        log_debug("domain %u: segment reload failed on exit (ds=%#x es=%#x fs=%#x gs=%#x, %s error %#x) at %#x:%#x: failsafe callback\n",
+                  d->domid, r->ds, r->es, r->fs, r->gs, vector_name(fixup_fault[this_cpu()->id].vector),
+                  fixup_fault[this_cpu()->id].error_code, r->cs, r->eip);
+        unsigned flags = TBF_FAILSAFE | ((v->pv.cb_flags & PV_CB_FAILSAFE_MASK) ? TBF_INTERRUPT : 0);
+        guest_bounce(v, r, v->pv.failsafe_cb.cs, v->pv.failsafe_cb.eip, flags, 0);
+    }
+    if (d->state != DOM_RUNNING)
+        panic("domain %u crashed but another domain runs: no scheduler yet", d->domid);
 }
 
 /* entry.S: the CPU refused the guest's iret frame (cs/ss/eip); returns to ret_from_trap. */
 void guest_iret_failed(struct cpu_user_regs *r)
 {
-    r->error_code = 0;
-    r->entry_vector = 0;
-    enter_failsafe(r, "bad iret frame");
-    if (current_domain()->state != DOM_RUNNING)
-        panic("domain %u crashed but another domain runs: no scheduler yet", current_domain()->domid);
+    smp_enter_from_guest();     /* after return_to_guest dropped the lock (SMP only) */
+    struct vcpu *v = current_vcpu();
+    struct domain *d = v->domain;
+    unsigned vec = fixup_fault[this_cpu()->id].vector;
+    uint32_t err = fixup_fault[this_cpu()->id].error_code;
+    r->error_code = (uint16_t)err;
+    r->entry_vector = (uint16_t)vec;
+    stats_exception(v);
+    if (too_many_exit_failures(v, r, "iret to the guest refused")) {
+    } else if (!v->pv.trap_ctxt[vec].address) {
+        domain_crash_regs(d, r, "bad iret frame (cs=%#x eip=%#x ss=%#x esp=%#x): %s error %#x and no guest handler",
+                          r->cs, r->eip, r->ss, r->esp, vector_name(vec), err);
+    } else if (guest_inject_exception(v, r, vec, HAS_ERRCODE(vec), err) == 0) {
+        stats_exception_bounced(v);
+    }
+    if (d->state != DOM_RUNNING)
+        panic("domain %u crashed but another domain runs: no scheduler yet", d->domid);
 }

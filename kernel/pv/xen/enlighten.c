@@ -35,7 +35,7 @@ void __attribute__((noreturn)) xen_start(void);
 static uint32_t shared_info_pfn;
 static struct xen_boot_layout layout;
 static int gdt_loaded, traps_loaded;
-static struct trap_info traps[NR_EXCEPTIONS + NR_LEGACY_IRQS + 1];
+static struct trap_info traps[256];
 
 /* ---- console ---- */
 static void xen_console_write(const char *s, unsigned len)
@@ -88,10 +88,13 @@ static void xen_load_gdt(const struct desc_ptr *p)
         gdt_loaded = gdt_installed = 1;
 }
 
+/* Any vector can be a hypervisor trap (exceptions, int $0x80, int3 ...). The trap table is
+ * kept per vector; set_trap_table gets the set ones compacted, because an entry with address 0
+ * ends Xen's list. */
 static void xen_write_idt_entry(uint64_t *idt, unsigned v, const struct gate *g)
 {
-    if (v >= NR_EXCEPTIONS + NR_LEGACY_IRQS)
-        return; /* only exceptions (and the legacy IRQ range) are hypervisor traps */
+    if (v >= 256)
+        return;
     xen_encode_trap(&traps[v], v, g->selector, g->offset, g->dpl, g->irq_gate);
     if (traps_loaded) {
         struct trap_info one[2] = { traps[v], { 0 } };
@@ -103,8 +106,13 @@ static void xen_write_idt_entry(uint64_t *idt, unsigned v, const struct gate *g)
 
 static void xen_load_idt(const struct desc_ptr *p)
 {
-    traps[NR_EXCEPTIONS + NR_LEGACY_IRQS].address = 0; /* terminator */
-    long rc = HYPERVISOR_set_trap_table(traps);
+    static struct trap_info list[257];
+    unsigned n = 0;
+    for (unsigned v = 0; v < 256; v++)
+        if (traps[v].address)
+            list[n++] = traps[v];
+    list[n].address = 0; /* terminator */
+    long rc = HYPERVISOR_set_trap_table(list);
     if (rc)
         printk(KERN_ERR "xen: set_trap_table failed: %ld\n", rc);
     else
@@ -114,8 +122,14 @@ static void xen_load_idt(const struct desc_ptr *p)
 /* No TSS in a PV domain: the hypervisor owns it; esp0 reaches it through stack_switch. */
 static void xen_load_tr(unsigned sel) { }
 
+/* %fs/%gs are cleared first: they may still hold the interrupted user's TLS selector, and a
+ * hypervisor that reloads data segments on its way back to us (Moat does, as x86_32 Xen did)
+ * would fail on a descriptor changed under it and take the failsafe callback. The user's
+ * selectors are in its trap frame and are reloaded from there on the return to user mode.
+ * (Linux's xen_load_tls clears them for the same reason.) */
 static void xen_load_tls(uint64_t *gdt, unsigned first, const uint64_t tls[GDT_TLS_ENTRIES])
 {
+    asm volatile("movw %w0, %%fs\n\tmovw %w0, %%gs" : : "r"(0) : "memory");
     for (unsigned i = 0; i < GDT_TLS_ENTRIES; i++)
         xen_write_gdt_entry(gdt, first + i, tls[i]);
 }
