@@ -97,7 +97,9 @@ def test_debug_keys_answer_and_pass_other_bytes_through():
     assert "moat: debug keys: Ctrl-] then" in out, tail
     assert "moat: counters (key 's')" in out, tail
     assert re.search(r"^domain 0 \(running, 1 vcpus\):$", out, re.M), tail
-    assert re.search(r"by number:.* console_io\(18\)=\d+", out), tail
+    # The keys were typed ahead, so the receive interrupt may handle them before the guest's
+    # first hypercall: the per-number line is either empty or lists counts.
+    assert re.search(r"^  by number: (none|.*\(\d+\)=\d+)", out, re.M), tail
     assert "moat: registers (key 'r') of domain 0 vcpu 0" in out, tail
     assert re.search(r"^EIP=[0-9a-f]{8} CS=e019 ", out, re.M), tail
     assert re.search(r"moat: memory \(key 'm'\): \d+ frames tracked", out), tail
