@@ -49,15 +49,18 @@ FREESTANDING_ASFLAGS += -include $(CONFIG_H) -Wundef
 HOST_CFLAGS += -include $(CONFIG_H) -Wundef
 # Sources that only make sense with the PV backend: its tests and benchmarks.
 CONFIG_PV_ONLY_SRCS := kernel/ktests/test_xen_mmu.c kernel/ktests/test_events.c \
-	kernel/bench/ops_hypercall.c kernel/bench/ops_mmu.c kernel/core/hvstats.c
+	kernel/bench/ops_hypercall.c kernel/bench/ops_mmu.c kernel/bench/moat_entry.c
 # Kernel sources an option leaves out of the image (kernel/build.mk filters them out).
 CONFIG_KERNEL_EXCLUDE :=
 ifeq ($(strip $(CONFIG_VM86)),n)
-CONFIG_KERNEL_EXCLUDE += kernel/vm86/%
+CONFIG_KERNEL_EXCLUDE += $(filter-out kernel/vm86/sys_vm86.c,$(wildcard kernel/vm86/*.c kernel/vm86/*.S))
 endif
 ifeq ($(strip $(CONFIG_MOAT_GUEST)),n)
 # The PV backend, its entry/notes, and what only makes sense on it (its tests and benchmarks).
 CONFIG_KERNEL_EXCLUDE += kernel/pv/xen/% kernel/arch/x86_32/xen-head.S $(CONFIG_PV_ONLY_SRCS)
+else
+# The link-time "nothing here" answers of a native-only build (the file says which).
+CONFIG_KERNEL_EXCLUDE += kernel/pv/no_pv_backend.c
 endif
 # The reduced configuration `make test` and `make sizes` build besides the default one.
 MIN_BUILD  := build/min
@@ -75,9 +78,11 @@ include lib/build.mk
 -include user/build.mk
 -include tests/unit/build.mk
 -include tests/guests/build.mk
+# Host unit tests are built without -MMD: they depend on the configuration header explicitly.
+$(UNIT_TESTS): $(CONFIG_H)
 
 all: show-config $(ALL_TARGETS)
-	@size $(wildcard $(BUILD)/kernel $(BUILD)/moat)
+	@$(if $(wildcard $(BUILD)/kernel $(BUILD)/moat),size $(wildcard $(BUILD)/kernel $(BUILD)/moat),true)
 
 # `make` prints the active configuration first and the size of the kernel (and of Moat) in it
 # last, in size(1)'s Berkeley format; `make config` prints only the configuration.

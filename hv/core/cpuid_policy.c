@@ -5,6 +5,10 @@
  * manage extended state), PCID, thermal/power (EST, TM, TM2, ACPI), debug store, the APIC,
  * MCE/MCA, MTRR, PSE/PSE36 and PGE (PV guests map 4 KB pages and cannot set CR4); it sets the
  * "hypervisor present" bit. Leaf 0x80000001 hides long mode (a 32-bit PV guest cannot use it).
+ * Issue 5: SEP (sysenter) and SYSCALL are hidden too. Moat accepts the sysenter/syscall32
+ * callbacks as Xen 4.17 does, but has no fast path behind them (the guest's int $0x80 gate is
+ * the system-call path); a guest that checks the CPU feature before registering (Linux does)
+ * then never executes a sysenter Moat would only turn into a #GP.
  * Leaf 7 keeps only FSGSBASE-free bits the guest can use in ring 1/3: everything that needs
  * CR4 or XSAVE support (SMEP, SMAP, AVX2, AVX-512, PKU, ...) is hidden by clearing all but a
  * small allow-list. */
@@ -72,6 +76,7 @@ void cpuid_guest_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
         r->d &= ~((1u << 3) |   /* PSE */
                   (1u << 7) |   /* MCE */
                   (1u << 9) |   /* APIC */
+                  (1u << 11) |  /* SEP: no sysenter fast path */
                   (1u << 12) |  /* MTRR */
                   (1u << 13) |  /* PGE */
                   (1u << 14) |  /* MCA */
@@ -102,6 +107,7 @@ void cpuid_guest_policy(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
         break;
     case 0x80000001u:
         r->d &= ~((1u << 29) |  /* LM */
+                  (1u << 11) |  /* SYSCALL: no syscall fast path */
                   (1u << 27) |  /* RDTSCP: TSC_AUX is not virtualised */
                   (1u << 26));  /* 1 GB pages */
         r->c &= ~((1u << 2) |   /* SVM */

@@ -43,9 +43,10 @@ long do_iret(void)
         return 0;
     }
     uint32_t eflags = f[3];
+    regs->eax = f[0];                /* as Xen: eax is restored before anything is refused */
     if (eflags & X86_EFLAGS_VM) {
         guest_inject_exception(v, regs, 13, 1, 0);
-        return (long)regs->eax;      /* eax unchanged: the #GP handler sees the caller's */
+        return (long)regs->eax;
     }
     if ((f[2] & 3) == 0) {
         domain_crash(d, "iret: frame returns to ring 0 (cs=%#x eip=%#x)", f[2] & 0xFFFF, f[1]);

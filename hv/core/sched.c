@@ -43,6 +43,19 @@ static inline void idle_wait(void) { asm volatile("sti; hlt; cli" ::: "memory");
 void idle_wait(void);      /* host tests: the simulated interrupt that ends the hlt */
 #endif
 
+/* Runstate changes go through here so VCPUOP_get_runstate_info's times add up to system
+ * time (issue 10, vcpu_up.c): the time since the last change is charged to the old state. */
+static void set_runstate(struct vcpu *v, uint8_t state)
+{
+    s_time_t now = NOW();
+    struct vcpu_runstate_info *r = &v->runstate;
+    if (r->state >= 0 && r->state < 4 && r->state_entry_time && (uint64_t)now > r->state_entry_time)
+        r->time[r->state] += (uint64_t)now - r->state_entry_time;
+    r->state = state;
+    r->state_entry_time = (uint64_t)now;
+    v->sched.runstate = state;
+}
+
 static void runq_push(struct vcpu *v)
 {
     struct runqueue *q = &runq[v->sched.processor];
@@ -55,7 +68,7 @@ static void runq_push(struct vcpu *v)
         q->head = v;
     q->tail = v;
     v->sched.on_runq = 1;
-    v->sched.runstate = RUNSTATE_runnable;
+    set_runstate(v, RUNSTATE_runnable);
 }
 
 static struct vcpu *runq_pop(unsigned cpu)
@@ -120,6 +133,7 @@ void sched_init_domain(struct domain *d)
     for (uint32_t i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *v = d->vcpu[i];
         v->sched = (struct vcpu_sched){ .runstate = RUNSTATE_offline, .processor = 0 };
+        set_runstate(v, RUNSTATE_offline);
         evtchn_vcpu_init(v);
         vcpu_timers_init(v);
         init_timer(&v->timers.poll, poll_timeout, v, v->sched.processor);
@@ -159,7 +173,7 @@ static void switch_to(struct cpu *c, struct vcpu *next) __attribute__((noreturn)
 static void switch_to(struct cpu *c, struct vcpu *next)
 {
     struct runqueue *q = &runq[c->id];
-    next->sched.runstate = RUNSTATE_running;
+    set_runstate(next, RUNSTATE_running);
     q->need_resched = 0;
     q->idle_reported = 0;
     stop_timer(&q->slice);
@@ -182,7 +196,8 @@ static void schedule(void)
         while ((next = runq_pop(c->id)) != NULL)
             if (vcpu_can_run(next))
                 switch_to(c, next);
-        if (!q->idle_reported && timer_next_deadline(c->id) == 0) {
+        /* SMP: only the boot CPU says it; an AP whose vcpus are down idles normally */
+        if (!q->idle_reported && c->id == 0 && timer_next_deadline(c->id) == 0) {
             log_info("cpu%u idle: all vcpus blocked, no timer armed; waiting for an interrupt "
                      "(console input)\n", c->id);
             q->idle_reported = 1;
@@ -203,7 +218,7 @@ static void deschedule(struct vcpu *v, const struct cpu_user_regs *regs, int sti
     if (still_runnable)
         runq_push(v);
     else
-        v->sched.runstate = RUNSTATE_blocked;
+        set_runstate(v, v->online ? RUNSTATE_blocked : RUNSTATE_offline);  /* down: offline */
     schedule();
 }
 
@@ -211,7 +226,7 @@ static void deschedule(struct vcpu *v, const struct cpu_user_regs *regs, int sti
 void sched_return_check(struct vcpu *v, struct cpu_user_regs *regs)
 {
     struct runqueue *q = &runq[v->sched.processor];
-    if (v->sched.blocked)
+    if (v->sched.blocked || !v->online)      /* !online: VCPUOP_down (issue 10) */
         deschedule(v, regs, 0);
     if (q->need_resched) {
         q->need_resched = 0;
@@ -318,9 +333,43 @@ void sched_domain_stopped(struct domain *d)
         if (!v)
             continue;
         runq_remove(v);
-        v->sched.runstate = RUNSTATE_offline;
+        set_runstate(v, RUNSTATE_offline);
         stop_timer(&v->timers.singleshot);
         stop_timer(&v->timers.periodic);
         stop_timer(&v->timers.poll);
     }
+}
+
+/* ---- issue 10 (helper H14): VCPUOP_up / VCPUOP_down (vcpu_up.c decides, this moves) ------- */
+
+/* v (initialised, offline or on its way down) becomes runnable on v->sched.processor. */
+void sched_vcpu_up(struct vcpu *v)
+{
+    v->online = 1;
+    if (v->sched.runstate == RUNSTATE_running) {
+        v->sched.blocked = 0;        /* its down had not taken effect yet: it just goes on */
+        return;
+    }
+    if (v->sched.runstate == RUNSTATE_offline) {
+        v->sched.blocked = 0;
+        runq_push(v);
+        arm_slice(v->sched.processor);
+        smp_send_kick(v->sched.processor);
+    }
+}
+
+/* v goes offline: off its run queue at once, or - if it is running - at its CPU's next exit to
+ * the guest (the calling vcpu: on the way out of this hypercall; another CPU: kicked). */
+void sched_vcpu_down(struct vcpu *v)
+{
+    v->online = 0;
+    if (v->sched.runstate == RUNSTATE_running) {
+        v->sched.blocked = 1;
+        smp_send_kick(v->sched.processor);
+        return;
+    }
+    if (v->sched.on_runq)
+        runq_remove(v);
+    stop_timer(&v->timers.poll);
+    set_runstate(v, RUNSTATE_offline);
 }

@@ -10,6 +10,7 @@
 #define MOAT_DOMAIN_H
 #include <stdint.h>
 #include <xen/xen.h>
+#include <xen/vcpu.h>
 #include "frame.h"
 #include "cpu.h"
 #include "mmu.h"
@@ -41,6 +42,12 @@ struct vcpu {
     struct vcpu_timers timers;         /* issue 6: singleshot/periodic/poll timers (moat_time.h) */
     struct vcpu_sched sched;           /* issue 6: runstate, run queue link (moat_sched.h) */
     struct moat_counters stats;        /* issue 7: this vcpu's counters (stats.h) */
+    /* issue 10 (vcpu_up.c): VCPUOP_initialise done (vcpu 0: by the builder); the runstate
+     * accounting sched.c keeps for VCPUOP_get_runstate_info; the guest frame holding
+     * vcpu_info after VCPUOP_register_vcpu_info (INVALID_MFN: still in shared_info) */
+    int initialised;
+    struct vcpu_runstate_info runstate;
+    uint32_t vcpu_info_mfn;
 };
 
 enum domain_state { DOM_RUNNING, DOM_SHUTDOWN };

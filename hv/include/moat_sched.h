@@ -47,4 +47,7 @@ long vcpu_poll(uint32_t arg);
 void sched_return_check(struct vcpu *v, struct cpu_user_regs *regs);
 /* A domain shut down: its vcpus leave the queues and their timers stop. */
 void sched_domain_stopped(struct domain *d);
+/* issue 10 (vcpu_up.c): bring an initialised vcpu up on v->sched.processor / take it down. */
+void sched_vcpu_up(struct vcpu *v);
+void sched_vcpu_down(struct vcpu *v);
 #endif

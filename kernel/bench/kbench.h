@@ -12,6 +12,7 @@
  * prints its own `bench: <name> <iterations> <ticks_per_op>` lines and `bench: done`, framed by
  *     bench: user-start | bench: user-missing <why>
  *     bench: user-end <status> <traps> <exceptions> (counters over the whole user run)
+ *     bench: user-hypercalls <nr>:<count> ...     (on Moat) hypercalls by number over that run
  * With `bench.only=NAME` only the user op NAME runs (see kbench_only_op), framed the same way.
  *
  * Invariants:
@@ -51,7 +52,11 @@ static inline uint64_t kbench_rdtsc(void)
 }
 
 int kbench_is_pv(void);
-uint64_t kbench_moat_entry_tsc(void); /* moat_entry.c: only after hv_stats said have_moat */             /* the Xen PV backend is installed (Moat or real Xen) */
+/* moat_entry.c, only after hv_stats said have_moat: Moat's entry TSC (0 on failure), and the
+ * domain's hypercalls executed by number (0, or -1 on failure). */
+#define KBENCH_NR_HYPERCALLS 64
+uint64_t kbench_moat_entry_tsc(void);
+int kbench_moat_hypercall_counts(uint64_t counts[KBENCH_NR_HYPERCALLS]);             /* the Xen PV backend is installed (Moat or real Xen) */
 
 /* Runs every kernel op, then the user suite; returns 0 when nothing failed. */
 int kbench_main(void);

@@ -41,7 +41,15 @@ static int setup(unsigned n, const char **why)
 {
     nr_entries = n;
     flip = 0;
-    if (alloc_zeroed_page(&l1_pfn) || alloc_zeroed_page(&frame[0]) || alloc_zeroed_page(&frame[1])) {
+    int got = 0; /* pages allocated so far, freed again if the next one fails */
+    got += alloc_zeroed_page(&l1_pfn) == 0;
+    got += got == 1 && alloc_zeroed_page(&frame[0]) == 0;
+    got += got == 2 && alloc_zeroed_page(&frame[1]) == 0;
+    if (got < 3) {
+        if (got > 1)
+            free_page(frame[0]);
+        if (got > 0)
+            free_page(l1_pfn);
         *why = "out of memory";
         return -1;
     }

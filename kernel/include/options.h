@@ -18,7 +18,8 @@ struct kernel_options {
     char warnings[OPTIONS_MAX_WARNINGS][96];
 };
 
-#define DEFAULT_LOGLEVEL 7 /* everything except KERN_DEBUG */
+/* everything except KERN_DEBUG; with CONFIG_DEBUG (config/default.config) KERN_DEBUG too */
+#define DEFAULT_LOGLEVEL (CONFIG_DEBUG ? 8 : 7)
 
 /* Multiboot loaders (GRUB, QEMU) put the image path first on the command line. Returns the line
  * after that first word, unless the first word looks like an option (a known option name or

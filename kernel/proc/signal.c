@@ -75,6 +75,10 @@ int send_signal(struct task *t, int sig)
     /* An ignored signal is discarded at once, unless blocked (it may be unignored later). */
     if (sig_ignored(t, sig) && !(t->sig_blocked & BIT(sig)))
         return 0;
+    /* init (pid 1) only receives the signals it has handlers for, as on Linux: a stray ^C or
+     * kill must not end the system. (Its own faults still reach it: force_signal.) */
+    if (t->pid == 1 && t->sig_act[sig].handler == SIG_DFL)
+        return 0;
     t->sig_pending |= BIT(sig);
     t->sig_from[sig - 1] = current ? current->pid : 0;
     if (t->state == T_SLEEPING && t->interruptible && signal_pending(t))

@@ -105,6 +105,17 @@ static long do_mmap(uint32_t addr, uint32_t len, uint32_t prot, uint32_t flags, 
     }
     uint32_t vprot = prot_to_vma(prot) | (type != MAP_PRIVATE ? VMA_SHARED : 0);
     uint32_t file_end = 0;
+    struct inode *anon = 0;
+    if (!ip && (vprot & VMA_SHARED)) {
+        /* Shared anonymous memory is an unnamed tmpfs file: pages first touched after a fork
+         * are then shared too, not just those present at fork time. */
+        anon = inode_new(S_IFREG | 0600);
+        if (!anon)
+            return -ENOMEM;
+        anon->size = plen;
+        ip = anon;
+        off = 0;
+    }
     if (ip) {
         uint64_t avail = ip->size > off ? ip->size - off : 0;
         file_end = start + (avail < plen ? (uint32_t)avail : plen);
@@ -112,6 +123,8 @@ static long do_mmap(uint32_t addr, uint32_t len, uint32_t prot, uint32_t flags, 
             file_end = start + plen; /* shared: pages are the file's own */
     }
     int r = vm_map(mm, start, start + plen, vprot, ip, (uint32_t)off, file_end);
+    if (anon)
+        iput(anon); /* the mapping holds its own reference */
     return r ? r : (long)start;
 }
 

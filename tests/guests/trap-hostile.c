@@ -263,6 +263,7 @@ static void cpuid_policy(void)
         mm_check(!(d & ((1u << 3) | (1u << 7) | (1u << 9) | (1u << 12) | (1u << 13) | (1u << 14) |
                         (1u << 17) | (1u << 22))),
                  "Moat policy hides PSE, MCE, APIC, MTRR, PGE, MCA, PSE36, ACPI", d);
+        mm_check(!(d & (1u << 11)), "Moat policy hides SEP (no sysenter fast path)", d);
         mm_check(!(c & ((1u << 6) | (1u << 26) | (1u << 27))), "Moat policy hides SMX, XSAVE, OSXSAVE", c);
     }
     pv_cpuid(0x80000001u, &a, &b, &c, &d);

@@ -42,6 +42,7 @@ bench: stat 200 3648
 bench: error fork_exit: 1 of 21 fork+exit children failed
 bench: done
 bench: user-end 0 14641 6754
+bench: user-hypercalls 1:434 26:220 56:3
 moat: shutdown after 810367386 TSC ticks; domain 0: 24383 hypercalls (21346 traps), 7159 exceptions, 14 events
 """
 
@@ -77,6 +78,7 @@ def test_parse_kernel_and_user_lines():
     assert "as_switch" not in r["ops"] and "fork_exit" not in r["ops"]
     assert r["kernel_done"] and r["user_started"] and r["user_done"]
     assert r["user_end"] == {"status": 0, "traps": 14641, "exceptions": 6754}
+    assert r["user_hypercalls"] == {1: 434, 26: 220, 56: 3}
     assert r["shutdown"] == {"tsc_ticks": 810367386, "hypercalls": 24383, "traps": 21346,
                              "exceptions": 7159, "events": 14}
 

@@ -176,8 +176,35 @@ int xen_mmuext(unsigned cmd, uint32_t arg)
 
 void xen_pin_pgd(uint32_t pfn) { xen_mmuext(MMUEXT_PIN_L3_TABLE, xen_pfn_to_mfn(pfn)); }
 void xen_unpin_pgd(uint32_t pfn) { xen_mmuext(MMUEXT_UNPIN_TABLE, xen_pfn_to_mfn(pfn)); }
-void xen_flush_tlb(void) { xen_mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0); }
-void xen_flush_tlb_single(uint32_t va) { xen_mmuext(MMUEXT_INVLPG_LOCAL, va); }
+/* In a lazy mode a TLB flush joins the batch right after the PTE writes it is for (same
+ * order, one trap for all); the batch is issued before anything can use the stale entries:
+ * on leaving the mode, or before the next direct hypercall. */
+static int queue_tlb(unsigned cmd, uint32_t va)
+{
+    struct mmuext_op *op;
+    struct multicall_entry *e = xen_mc_queue_mmu(__HYPERVISOR_mmuext_op, sizeof *op, (void **)&op);
+    if (!e)
+        return -1;
+    op->cmd = cmd;
+    op->arg1.linear_addr = va;
+    e->args[0] = (unsigned long)op;
+    e->args[1] = 1;
+    e->args[2] = 0;
+    e->args[3] = DOMID_SELF;
+    return 0;
+}
+
+void xen_flush_tlb(void)
+{
+    if (queue_tlb(MMUEXT_TLB_FLUSH_LOCAL, 0))
+        xen_mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0);
+}
+
+void xen_flush_tlb_single(uint32_t va)
+{
+    if (queue_tlb(MMUEXT_INVLPG_LOCAL, va))
+        xen_mmuext(MMUEXT_INVLPG_LOCAL, va);
+}
 uint32_t xen_read_cr3(void) { return current_cr3; }
 
 /* Queues one mmuext_op in lazy cpu mode (its struct lives in the batch's argument space);

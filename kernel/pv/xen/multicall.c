@@ -118,6 +118,16 @@ struct multicall_entry *xen_mc_queue(unsigned op, unsigned argbytes, void **args
     return s.entry;
 }
 
+struct multicall_entry *xen_mc_queue_mmu(unsigned op, unsigned argbytes, void **args)
+{
+    if (!xen_lazy_mmu_active() && !xen_lazy_cpu_active())
+        return 0;
+    struct mc_slot s = mc_batch_entry(this_batch(), op, argbytes);
+    if (args)
+        *args = s.args;
+    return s.entry;
+}
+
 int xen_mc_queue_mmu_update(uint64_t ptr, uint64_t val)
 {
     if (!xen_lazy_mmu_active())

@@ -49,6 +49,8 @@ int xen_lazy_mmu_active(void);
 /* A queued entry for hypercall op with argbytes of argument space (*args), or 0 when not in
  * lazy cpu mode: then issue the call directly. */
 struct multicall_entry *xen_mc_queue(unsigned op, unsigned argbytes, void **args);
+/* The same in lazy mmu OR lazy cpu mode (TLB operations that follow batched PTE writes). */
+struct multicall_entry *xen_mc_queue_mmu(unsigned op, unsigned argbytes, void **args);
 /* Appends one mmu_update to the batch in lazy mmu mode: 0, or -1 (issue it directly). */
 int xen_mc_queue_mmu_update(uint64_t ptr, uint64_t val);
 void xen_enter_lazy_cpu(void);
