@@ -1,14 +1,25 @@
 /* Freestanding memory and string routines for Moat and the guest kernel.
- * Plain byte loops: small and obviously correct; gcc turns the hot ones into rep-string
- * instructions where it can. Never built for the host (the C library provides these there). */
+ * Never built for the host (the C library provides these there).
+ *
+ * memcpy and memset are on hot paths (Moat zeroes every frame it gives a domain, the kernel
+ * zeroes and copies pages on fork and exec), so they move 4 bytes per step with rep movsl /
+ * rep stosl and finish the tail bytewise. Under QEMU -icount each rep iteration counts as one
+ * instruction, so a byte loop (4 instructions per byte) made zeroing a 128 MB domain cost
+ * about 537 M instructions of Moat's boot. The rest are plain loops: small and obviously
+ * correct. */
+#include <stdint.h>
 #include "lib/string.h"
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-    while (n--)
-        *d++ = *s++;
+    void *d = dst;
+    size_t words = n >> 2, tail = n & 3;
+    asm volatile("rep movsl\n\t"
+                 "mov %3, %%ecx\n\t"
+                 "rep movsb"
+                 : "+D"(d), "+S"(src), "+c"(words)
+                 : "r"(tail)
+                 : "memory");
     return dst;
 }
 
@@ -32,9 +43,15 @@ void *memmove(void *dst, const void *src, size_t n)
 
 void *memset(void *dst, int c, size_t n)
 {
-    unsigned char *d = dst;
-    while (n--)
-        *d++ = (unsigned char)c;
+    void *d = dst;
+    uint32_t pattern = (uint8_t)c * 0x01010101u;
+    size_t words = n >> 2, tail = n & 3;
+    asm volatile("rep stosl\n\t"
+                 "mov %3, %%ecx\n\t"
+                 "rep stosb"
+                 : "+D"(d), "+c"(words), "+a"(pattern)
+                 : "r"(tail)
+                 : "memory");
     return dst;
 }
 
