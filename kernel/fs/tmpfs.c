@@ -93,8 +93,14 @@ int dir_link(struct inode *dir, const char *name, struct inode *ip)
     memcpy(d->name, name, len + 1);
     d->len = (uint16_t)len;
     d->inode = ip;
-    d->next = dir->entries;
-    dir->entries = d;
+    if (dir->next_seq < 2)
+        dir->next_seq = 2; /* 0 and 1 are "." and ".." */
+    d->seq = dir->next_seq++;
+    struct dirent **tail = &dir->entries;
+    while (*tail)
+        tail = &(*tail)->next;
+    d->next = 0;
+    *tail = d;
     ip->nlink++;
     if (S_ISTYPE(ip->mode, S_IFDIR)) {
         ip->parent = dir;

@@ -38,6 +38,7 @@ struct task {
     uint32_t ksp;             /* saved kernel stack pointer (swtch) */
     uint8_t *kstack;
     struct trap_frame *tf;    /* the user frame of the system call in progress */
+    int uaccess_kernel;       /* >0: uaccess also takes kernel buffers (sendfile's bounce) */
     struct mm *mm;
     struct file *fd[NOFILE];
     uint64_t cloexec;

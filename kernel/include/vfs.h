@@ -10,6 +10,8 @@
  *    open files, working directories, mappings, lookups in progress hold references).
  *  - A directory's entries have unique names, never "." or ".." (those are resolved by lookup
  *    from `parent`); the root is its own parent.
+ *  - Directory positions (getdents) are per-entry sequence numbers, so removing entries while
+ *    a directory is being read never makes the reader skip one (rm -r relies on this).
  *  - File operations take USER pointers and copy with uaccess (-EFAULT, never a crash). */
 #ifndef KERNEL_VFS_H
 #define KERNEL_VFS_H
@@ -42,6 +44,7 @@ struct dir_ops {
 struct dirent {
     struct dirent *next;
     struct inode *inode;
+    uint32_t seq;     /* its readdir position: increasing along the list, never reused */
     uint16_t len;
     char name[];
 };
@@ -55,7 +58,8 @@ struct inode {
     uint32_t atime, mtime, ctime;
     uint64_t size;
     void ***pages;                 /* regular: index of index pages (lazily allocated) */
-    struct dirent *entries;        /* directory */
+    struct dirent *entries;        /* directory, in creation order */
+    uint32_t next_seq;             /* directory: seq of the next entry made (starts at 2) */
     struct inode *parent;          /* directory */
     const struct dir_ops *dops;    /* generated directory, or 0 */
     char *target;                  /* symlink */

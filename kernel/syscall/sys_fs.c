@@ -357,13 +357,12 @@ static int dir_entry_at(struct inode *dir, uint32_t pos, char *name, uint32_t *i
         *next = pos + (uint32_t)k;
         return 1;
     }
-    uint32_t i = 2;
-    for (struct dirent *d = dir->entries; d; d = d->next, i++)
-        if (i == pos) {
+    for (struct dirent *d = dir->entries; d; d = d->next)
+        if (d->seq >= pos) {
             memcpy(name, d->name, d->len + 1u);
             *ino = d->inode->ino;
             *type = dtype(d->inode->mode);
-            *next = pos + 1;
+            *next = d->seq + 1;
             return 1;
         }
     return 0;
@@ -1060,3 +1059,78 @@ SYSCALL(utimensat)
 SYSCALL(sync) { return 0; }
 SYSCALL(fsync) { return fd_get((int)a0) ? 0 : -EBADF; }
 SYSCALL(fdatasync) { return fd_get((int)a0) ? 0 : -EBADF; }
+
+/* sendfile: in_fd -> out_fd through a kernel bounce buffer (the file operations take user
+ * pointers; uaccess_kernel lets them take this buffer for the duration of the call). */
+static long do_sendfile(uint32_t out_fd, uint32_t in_fd, uint32_t uoff, uint32_t count, int off64)
+{
+    struct file *out = fd_get((int)out_fd), *in = fd_get((int)in_fd);
+    if (!out || !in)
+        return -EBADF;
+    if ((int32_t)count < 0)
+        return -EINVAL;
+    uint64_t off = 0;
+    if (uoff) {
+        if (!in->ip || !S_ISTYPE(in->ip->mode, S_IFREG) || in->ip->fops)
+            return -ESPIPE;
+        if (off64) {
+            if (copy_from_user(&off, uoff, 8))
+                return -EFAULT;
+        } else {
+            int32_t o;
+            if (copy_from_user(&o, uoff, 4))
+                return -EFAULT;
+            off = (uint64_t)(int64_t)o;
+        }
+        if ((int64_t)off < 0)
+            return -EINVAL;
+        if (!vm_access_ok(current->mm, uoff, off64 ? 8 : 4, 1))
+            return -EFAULT;
+    }
+    enum { CHUNK = KHEAP_MAX - 8 };
+    char *bounce = kmalloc(CHUNK);
+    if (!bounce)
+        return -ENOMEM;
+    uint64_t saved = in->pos;
+    if (uoff)
+        in->pos = off;
+    long total = 0, r = 0;
+    current->uaccess_kernel++;
+    while ((uint32_t)total < count) {
+        uint32_t want = count - (uint32_t)total < CHUNK ? count - (uint32_t)total : CHUNK;
+        r = file_read(in, (uint32_t)(uintptr_t)bounce, want);
+        if (r <= 0)
+            break;
+        long w = file_write(out, (uint32_t)(uintptr_t)bounce, (uint32_t)r);
+        if (w < 0) { /* nothing of this chunk went out: the input gives it back */
+            if (in->ip && S_ISTYPE(in->ip->mode, S_IFREG))
+                in->pos -= (uint64_t)r;
+            r = w;
+            break;
+        }
+        total += w;
+        if (w < r) { /* short write: give back what was read but not written */
+            if (in->ip && S_ISTYPE(in->ip->mode, S_IFREG))
+                in->pos -= (uint64_t)(r - w);
+            break;
+        }
+        if ((uint32_t)r < want)
+            break;
+    }
+    current->uaccess_kernel--;
+    kfree(bounce);
+    if (uoff) {
+        off = in->pos;
+        in->pos = saved;
+        if (off64)
+            copy_to_user(uoff, &off, 8);
+        else {
+            int32_t o = (int32_t)off;
+            copy_to_user(uoff, &o, 4);
+        }
+    }
+    return total ? total : r;
+}
+
+SYSCALL(sendfile) { return do_sendfile(a0, a1, a2, a3, 0); }
+SYSCALL(sendfile64) { return do_sendfile(a0, a1, a2, a3, 1); }

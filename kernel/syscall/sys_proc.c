@@ -35,7 +35,15 @@ SYSCALL(execve)
     return do_execve(exec_path, a1, a2);
 }
 
-SYSCALL(wait4) { return do_wait4((int)a0, a1, (int)a2); }
+SYSCALL(wait4)
+{
+    if (a3 && !vm_access_ok(current->mm, a3, 72, 1))
+        return -EFAULT;
+    long r = do_wait4((int)a0, a1, (int)a2);
+    if (r > 0 && a3)
+        clear_user(a3, 72); /* struct rusage: no accounting is kept */
+    return r;
+}
 SYSCALL(waitpid) { return do_wait4((int)a0, a1, (int)a2); }
 
 SYSCALL(getpid) { return current->pid; }

@@ -25,7 +25,7 @@
     X(147, getsid, 1) X(148, fdatasync, 1) X(158, sched_yield, 0) X(162, nanosleep, 2) X(166, vm86, 2) \
     X(168, poll, 3) X(172, prctl, 5) X(173, rt_sigreturn, 0) X(174, rt_sigaction, 4) \
     X(175, rt_sigprocmask, 4) X(176, rt_sigpending, 2) X(179, rt_sigsuspend, 2) \
-    X(180, pread64, 5) X(181, pwrite64, 5) X(183, getcwd, 2) X(186, sigaltstack, 2) \
+    X(180, pread64, 5) X(181, pwrite64, 5) X(183, getcwd, 2) X(186, sigaltstack, 2) X(187, sendfile, 4) \
     X(190, vfork, 0) X(191, ugetrlimit, 2) X(192, mmap2, 6) X(193, truncate64, 3) \
     X(194, ftruncate64, 3) X(195, stat64, 2) X(196, lstat64, 2) X(197, fstat64, 2) \
     X(199, getuid32, 0) X(200, getgid32, 0) X(201, geteuid32, 0) X(202, getegid32, 0) \
@@ -33,7 +33,7 @@
     X(207, fchown32, 3) X(208, setresuid32, 3) X(209, getresuid32, 3) X(210, setresgid32, 3) \
     X(211, getresgid32, 3) X(212, chown32, 3) X(213, setuid32, 1) X(214, setgid32, 1) \
     X(219, madvise, 3) X(220, getdents64, 3) X(221, fcntl64, 3) X(224, gettid, 0) \
-    X(238, tkill, 2) X(243, set_thread_area, 1) X(244, get_thread_area, 1) \
+    X(238, tkill, 2) X(239, sendfile64, 4) X(243, set_thread_area, 1) X(244, get_thread_area, 1) \
     X(252, exit_group, 1) X(258, set_tid_address, 1) X(265, clock_gettime, 2) \
     X(266, clock_getres, 2) X(267, clock_nanosleep, 4) X(270, tgkill, 3) \
     X(295, openat, 4) X(296, mkdirat, 3) X(298, fchownat, 5) X(300, fstatat64, 4) \

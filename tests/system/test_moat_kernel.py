@@ -10,7 +10,7 @@ from test_native import kernel_summary
 def test_kernel_test_suite_passes_on_moat():
     require(MOAT)
     require(KERNEL)
-    boot = run_moat_qemu(KERNEL, "test", timeout=90)
+    boot = run_moat_qemu(KERNEL, "test", timeout=180)
     assert boot.status == 0, show(boot)
     assert re.search(r"Moat guest kernel .*booting on Xen PV ABI", boot.stdout), show(boot)
     summary = kernel_summary(boot.stdout)
@@ -24,8 +24,8 @@ def test_same_file_passes_natively_and_on_moat():
     require(MOAT)
     require(KERNEL)
     image = KERNEL.read_bytes()
-    native = run_moat_qemu("--native", KERNEL, "test", timeout=60)
-    on_moat = run_moat_qemu(KERNEL, "test", timeout=90)
+    native = run_moat_qemu("--native", KERNEL, "test", timeout=120)
+    on_moat = run_moat_qemu(KERNEL, "test", timeout=180)
     assert KERNEL.read_bytes() == image, "build/kernel changed between the two boots"
     assert native.status == 0, show(native)
     assert on_moat.status == 0, show(on_moat)
@@ -112,3 +112,52 @@ def test_timer_and_poll_bounds_under_icount():
     assert int(t[3]) == 1, show(boot)               # one block, woken by the timer
     waited, timeout = int(p[1]), int(p[2])
     assert timeout <= waited < timeout + 50_000, show(boot)
+
+
+def type_at_shell(*moat_qemu_args, line="echo typed-$((6*7))", want="typed-42", timeout=60):
+    """Boots to the shell with QEMU's serial on a pipe, types `line` once the prompt is up and
+    returns (seen, output). QEMU is started from tools/moat-qemu --print-command (moat-qemu
+    itself never forwards stdin except interactively) and is always killed at the end."""
+    import select
+    import shlex
+    import subprocess
+    import time
+    from conftest import MOAT_QEMU, REPO
+    cmd = subprocess.run([str(MOAT_QEMU), "--print-command", *map(str, moat_qemu_args)],
+                         capture_output=True, text=True, cwd=REPO, check=True).stdout.strip().splitlines()[-1]
+    qemu = subprocess.Popen(shlex.split(cmd), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, cwd=REPO)
+    out, typed, deadline = b"", False, time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and want.encode() not in out.split(line.encode())[-1]:
+            ready, _, _ = select.select([qemu.stdout], [], [], 0.5)
+            if ready:
+                chunk = qemu.stdout.read1(4096)
+                if not chunk:
+                    break
+                out += chunk
+            if not typed and b"/ # " in out:
+                qemu.stdin.write(line.encode() + b"\n")
+                qemu.stdin.flush()
+                typed = True
+    finally:
+        qemu.kill()
+        qemu.wait(timeout=10)
+    text = out.decode("utf-8", "replace")
+    return typed and want in text.split(line)[-1], text
+
+
+def test_console_input_reaches_the_shell_on_moat():
+    # Keystrokes: COM1 -> Moat's RX interrupt -> VIRQ_CONSOLE -> the kernel's CONSOLEIO_read
+    # ring -> console_getc() -> the tty -> busybox sh, which runs the line.
+    require(MOAT)
+    require(KERNEL)
+    seen, text = type_at_shell(KERNEL)
+    assert "console input on VIRQ_CONSOLE" in text, text[-3000:]
+    assert seen, text[-3000:]
+
+
+def test_console_input_reaches_the_shell_natively():
+    require(KERNEL)
+    seen, text = type_at_shell("--native", KERNEL)
+    assert seen, text[-3000:]

@@ -19,7 +19,7 @@ def kernel_summary(output):
 
 def test_kernel_test_suite_passes_natively():
     require(KERNEL)
-    boot = run_moat_qemu("--native", KERNEL, "test", timeout=60)
+    boot = run_moat_qemu("--native", KERNEL, "test", timeout=120)
     assert boot.status == 0, show(boot)
     summary = kernel_summary(boot.stdout)
     assert summary is not None, "no 'kernel: N passed, N failed' line\n" + show(boot)
@@ -45,7 +45,7 @@ def test_deliberate_fault_prints_the_dump_and_fails(fault, vector, name):
 
 def test_unknown_option_warns_and_boot_continues():
     require(KERNEL)
-    boot = run_moat_qemu("--native", KERNEL, "test", "no_such_option=1", timeout=60)
+    boot = run_moat_qemu("--native", KERNEL, "test", "no_such_option=1", timeout=120)
     assert re.search(r"warning: unknown kernel option.*no_such_option", boot.stdout), show(boot)
     assert boot.status == 0, "boot must continue after the warning\n" + show(boot)
 

@@ -44,9 +44,21 @@ def vm86_initrd(tmp_path_factory):
     return cpio
 
 
+def configured(option, build=BUILD):
+    """The value build/config.h gives an option (the default kernel may have been built with
+    `make CONFIG_VM86=n`: then it must behave like the reduced one)."""
+    m = re.search(rf"^#define {option} ([01])$", require(build / "config.h").read_text(), re.M)
+    assert m, f"{option} missing from {build / 'config.h'}"
+    return m.group(1) == "1"
+
+
 def test_vm86_runs_real_mode_code_natively(vm86_initrd):
     require(KERNEL)
     boot = run_moat_qemu("--native", "--initrd", vm86_initrd, KERNEL, timeout=90)
+    if not configured("CONFIG_VM86"):
+        assert "vm86: not configured (CONFIG_VM86=n)" in boot.stdout, show(boot)
+        assert ENOSYS_LINE in boot.stdout and boot.status == 0, show(boot)
+        return
     s = SUMMARY.findall(boot.stdout)
     assert s, "no vm86test summary\n" + show(boot)
     passed, failed = int(s[-1][0]), int(s[-1][1])
@@ -74,6 +86,7 @@ def test_vm86_is_enosys_on_moat_with_a_reason(vm86_initrd):
 
 def test_vm86_is_enosys_when_configured_out(vm86_initrd):
     require(MIN_KERNEL)
+    assert not configured("CONFIG_VM86", BUILD / "min")
     boot = run_moat_qemu("--native", "--initrd", vm86_initrd, MIN_KERNEL, timeout=90)
     assert "vm86: not configured (CONFIG_VM86=n)" in boot.stdout, show(boot)
     assert ENOSYS_LINE in boot.stdout, show(boot)
