@@ -12,6 +12,7 @@
 #include "pv/pvops.h"
 #include "proc.h" /* H9: the Unix layer (initrd, processes) */
 #include "bench/kbench.h" /* H12: `bench` */
+#include "smp.h" /* H15: other CPUs (issue 10) */
 
 static struct kernel_options opts;
 const void *boot_initrd;
@@ -62,6 +63,7 @@ void __attribute__((noreturn)) kernel_start(void)
 
     timer_init(TIMER_HZ);
     irq_enable();
+    smp_init(); /* H15: needs the tick (calibrates the local APIC timers against it) */
 
     if (opts.fault != FAULT_NONE)
         trigger_fault(opts.fault);

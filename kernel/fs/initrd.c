@@ -3,6 +3,7 @@
 #include <lib/string.h>
 #include "vfs.h"
 #include "kheap.h"
+#include "kmem.h"
 #include "printk.h"
 #include "trap.h"
 
@@ -114,5 +115,6 @@ void vfs_init(void)
         panic("vfs: no memory for the root directory");
     vfs_root->nlink = 2;
     vfs_root->parent = vfs_root;
+    tmpfs_set_limit(page_alloc_nr_free(&phys_pages) / 2);
     tty_init();
 }

@@ -183,9 +183,9 @@ static int root_readdir(struct inode *dir, uint32_t pos, char *name, uint32_t *i
         *type = DT_LNK;
         return 1;
     }
+    /* Positions past the fixed entries are task slots: the first used slot at or after pos
+     * is the entry, and the reader continues after it. */
     for (uint32_t i = pos - NROOT - 1; i < NPROC; i++) {
-        /* Positions past the fixed files are task slots; empty slots are skipped by the
-         * caller asking again with pos + 1, so report them as "no entry here" compactly. */
         if (tasks[i].state != T_UNUSED) {
             snprintf(name, NAME_MAX + 1, "%d", tasks[i].pid);
             *ino = 0x20000 + (uint32_t)tasks[i].pid;

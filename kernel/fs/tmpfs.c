@@ -12,6 +12,14 @@
 struct inode *vfs_root;
 static uint32_t next_ino = 1;
 
+/* tmpfs may hold at most half of the memory free at boot (Linux's default size=50%): a full
+ * filesystem is -ENOSPC for the writer, never memory the rest of the system cannot get. */
+static uint32_t tmpfs_pages, tmpfs_max_pages;
+
+void tmpfs_set_limit(uint32_t pages) { tmpfs_max_pages = pages; }
+static void drop_page(void *p);
+uint32_t tmpfs_pages_used(void) { return tmpfs_pages; }
+
 static uint32_t now(void) { return get_wallclock(); }
 
 struct inode *inode_new(uint32_t mode)
@@ -32,7 +40,7 @@ static void free_data(struct inode *ip)
 {
     tmpfs_truncate(ip, 0);
     if (ip->pages) {
-        vm_page_put(virt_to_pfn(ip->pages));
+        drop_page(ip->pages);
         ip->pages = 0;
     }
 }
@@ -153,10 +161,19 @@ int dir_unlink(struct inode *dir, const char *name, int want_dir)
 static void *new_page(void)
 {
     uint32_t pfn;
+    if (tmpfs_max_pages && tmpfs_pages >= tmpfs_max_pages)
+        return 0;
     if (alloc_zeroed_page(&pfn))
         return 0;
     vm_page_get(pfn); /* owned by the file (mappings take their own references) */
+    tmpfs_pages++;
     return pfn_to_virt(pfn);
+}
+
+static void drop_page(void *p)
+{
+    vm_page_put(virt_to_pfn(p));
+    tmpfs_pages--;
 }
 
 void *tmpfs_page(struct inode *ip, uint32_t index, int create)
@@ -191,14 +208,14 @@ int tmpfs_truncate(struct inode *ip, uint64_t size)
         for (uint32_t i = first_gone; i < last; i++) {
             void **idx = ip->pages[i / FILE_INDEX_ENTRIES];
             if (idx && idx[i % FILE_INDEX_ENTRIES]) {
-                vm_page_put(virt_to_pfn(idx[i % FILE_INDEX_ENTRIES]));
+                drop_page(idx[i % FILE_INDEX_ENTRIES]);
                 idx[i % FILE_INDEX_ENTRIES] = 0;
             }
         }
         for (uint32_t h = (first_gone + FILE_INDEX_ENTRIES - 1) / FILE_INDEX_ENTRIES;
              h < FILE_INDEX_ENTRIES && h * FILE_INDEX_ENTRIES < last; h++) {
             if (ip->pages[h]) {
-                vm_page_put(virt_to_pfn(ip->pages[h]));
+                drop_page(ip->pages[h]);
                 ip->pages[h] = 0;
             }
         }

@@ -51,7 +51,7 @@ struct task {
     int sig_from[NSIG];       /* pid that sent each pending signal (0: the kernel) */
     uint32_t fault_addr;      /* last user fault address (siginfo si_addr) */
     int fault_code;           /* its si_code (SEGV_MAPERR 1 / SEGV_ACCERR 2 ...) */
-    struct linux_sigaction sig_act[NSIG];
+    struct linux_sigaction sig_act[NSIG + 1]; /* indexed by signal number 1..NSIG */
     struct task *vfork_parent; /* sleeping until this task execs or exits */
     uint32_t clear_child_tid;
     char name[16];

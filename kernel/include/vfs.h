@@ -107,6 +107,8 @@ long tmpfs_read_user(struct inode *ip, uint64_t off, uint32_t ubuf, uint32_t n);
 long tmpfs_write(struct inode *ip, uint64_t off, const void *kbuf, uint32_t n, int user);
 int tmpfs_truncate(struct inode *ip, uint64_t size);
 void *tmpfs_page(struct inode *ip, uint32_t index, int create); /* kernel address or 0 */
+void tmpfs_set_limit(uint32_t pages); /* most pages file data may hold (0 = no limit) */
+uint32_t tmpfs_pages_used(void);
 
 /* open files */
 struct file *file_open_inode(struct inode *ip, uint32_t flags); /* takes its own ref on ip */

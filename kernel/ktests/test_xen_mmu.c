@@ -168,7 +168,7 @@ KERNEL_TEST(foreign_and_hypervisor_frames_cannot_be_mapped)
 /* A huge count: one good request at the very end of a mapped page, then unmapped memory. The
  * hypervisor applies the first, faults reading the second (after however many preemptions it
  * takes) and reports -EFAULT with a success count of 1; a count whose list would run into the
- * hypervisor's area is refused before anything is read. */
+ * hypervisor's area is refused too. */
 KERNEL_TEST(mmu_update_huge_count_is_bounded)
 {
     PV_ONLY();
@@ -200,7 +200,9 @@ KERNEL_TEST(mmu_update_huge_count_is_bounded)
     KT_ASSERT_EQ(done, 1);
     KT_ASSERT(!(now & _PAGE_RW)); /* the one good request was applied */
     KT_ASSERT_EQ(rc_hole, -XEN_EFAULT);
-    KT_ASSERT_EQ(done_hole, 0);
+    /* Real Xen 4.17 applies the first request and faults on the second (done 1); Moat refuses
+     * a list that would reach its area before reading any (done 0). Both refuse the batch. */
+    KT_ASSERT(done_hole <= 1);
 }
 
 /* Unpinning the table that is the current base: compared with what real Xen answers; if it

@@ -398,7 +398,7 @@ static int page_fault(struct trap_frame *f)
         int r = addr < USER_TOP ? vm_fault(current->mm, addr, f->error) : -EFAULT;
         if (r == -ENOMEM) {
             printk(KERN_ERR "out of memory: killing pid %d (%s)\n", current->pid, current->name);
-            send_signal(current, SIGKILL);
+            force_signal(SIGKILL); /* even pid 1: retrying the fault would never end */
         } else if (r) {
             current->fault_addr = addr;
             /* SEGV_ACCERR when a region is there but forbids the access, else SEGV_MAPERR */

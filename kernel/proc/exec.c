@@ -61,14 +61,6 @@ static int gather_user(uint32_t uvec, uint32_t *count)
     }
 }
 
-static const char *nth_string(uint32_t n)
-{
-    const char *s = arg_buf;
-    while (n--)
-        s += strlen(s) + 1;
-    return s;
-}
-
 /* "#!interp [arg]": rewrites the argument list to interp [arg] path argv[1..]. */
 static int script_args(const char *hdr, uint32_t hlen, const char *path, char *interp)
 {
@@ -193,10 +185,9 @@ static long exec_image(const char *path, int depth)
     int r = namei(0, path, LOOKUP_FOLLOW, &ip);
     if (r)
         return r;
-    if (!S_ISTYPE(ip->mode, S_IFREG) || !(ip->mode & 0111)) {
-        int dir = S_ISTYPE(ip->mode, S_IFDIR);
+    if (!S_ISTYPE(ip->mode, S_IFREG) || !(ip->mode & 0111)) { /* directories too */
         iput(ip);
-        return dir ? -EACCES : -EACCES;
+        return -EACCES;
     }
     uint8_t hdr[128];
     long n = tmpfs_read(ip, 0, hdr, sizeof hdr);
@@ -259,7 +250,7 @@ static long exec_image(const char *path, int depth)
         if ((t->cloexec >> fd) & 1)
             fd_close(fd);
     t->cloexec = 0;
-    for (int s = 1; s < NSIG; s++) {
+    for (int s = 1; s <= NSIG; s++) {
         struct linux_sigaction *a = &t->sig_act[s];
         uint32_t keep_ign = a->handler == SIG_IGN;
         memset(a, 0, sizeof *a);
@@ -321,5 +312,3 @@ long exec_kernel(const char *path, const char *const argv[], const char *const e
             return -E2BIG;
     return exec_image(path, 0);
 }
-
-const char *exec_arg(uint32_t n) { return nth_string(n); }

@@ -325,7 +325,11 @@ unsigned int guest_main(void)
         }
         for (unsigned n = 1; n < MAX_V; n++)
             if (!wait_for(&arrivals[n], r + 1, 5000000000ull)) {
-                print("smp-vcpus: round %u: vcpu %u never arrived\n", r, n);
+                struct vcpu_runstate_info rs;
+                vcpu_op(VCPUOP_get_runstate_info, n, &rs);
+                print("smp-vcpus: round %u: vcpu %u never arrived (is_up %d, runstate %d, "
+                      "arrivals %u, ipis %u)\n", r, n, vcpu_op(VCPUOP_is_up, n, 0), rs.state,
+                      arrivals[n], ipis[n]);
                 bad++;
             }
         for (unsigned n = 1; n < MAX_V; n++)

@@ -8,7 +8,9 @@ in-memory filesystem from the initrd, and Debian's busybox as the shell.
     init's status;
   - busybox-smoke.sh from the initrd, run by that shell, prints exactly busybox-smoke.expected;
   - a program killed by SIGSEGV dies alone: the shell reports 128+11 and keeps going (real
-    faults from user code are exercised by usertests: bad_address_segv, prot_none_segv).
+    faults from user code are exercised by usertests: bad_address_segv, prot_none_segv);
+  - filling tmpfs fails the writer with ENOSPC (tmpfs is capped at half the memory); the
+    shell keeps working and removing the file gives the memory back.
 
 Every test runs natively and on Moat, from the same images.
 
@@ -187,3 +189,16 @@ def test_a_program_killed_by_sigsegv_dies_alone(shell):
     assert "after=139" in out, shell.tail()
     assert "KERNEL PANIC" not in shell.out
     assert strip_escapes(shell.run("echo still here")).strip() == "still here"
+
+
+def test_a_full_tmpfs_is_enospc_and_the_system_goes_on(shell):
+    # tmpfs may take half the memory: filling it fails the writer with ENOSPC, nothing else.
+    out = strip_escapes(shell.run("cat /dev/zero > /tmp/big; echo cat=$?"))
+    assert "No space left on device" in out and "cat=1" in out, shell.tail()
+    assert "out of memory" not in shell.out, shell.tail()
+    assert strip_escapes(shell.run("echo hi | cat")).strip() == "hi", shell.tail()
+    free = lambda: int(re.search(r"MemFree:\s+(\d+)", strip_escapes(
+        shell.run("grep MemFree /proc/meminfo"))).group(1))
+    full = free()
+    shell.run("rm /tmp/big")
+    assert free() > full + 32 * 1024, shell.tail()  # the file's pages came back

@@ -1,0 +1,120 @@
+/* Generic SMP start-up and CPU hotplug over the backend's smp_ops (see smp.h for the model).
+ *
+ * Invariants:
+ *  - Hotplug requests are serialized by hotplug_lock (a spinlock: the requester is CPU 0's
+ *    process or test context); the online mask changes only under smp_lock.
+ *  - cpu_down: the backend moves the CPU's irqs/events (fixup_irqs) BEFORE the CPU leaves the
+ *    online mask; the CPU itself then leaves the mask, stops its timer and parks.
+ *  - A CPU's counters move only while it is online (stray counts interrupts outside that). */
+#include <stdint.h>
+#include <lib/string.h>
+#include "smp.h"
+#include "printk.h"
+#include "spinlock.h"
+#include "uapi.h"
+#include "pv/pvops.h"
+
+struct cpu_data cpu_data[NR_CPUS];
+volatile uint32_t cpu_online_mask = 1;
+unsigned nr_cpus_possible = 1;
+const struct smp_ops *smp_ops;
+static spinlock_t smp_lock = SPINLOCK_INIT;
+static spinlock_t hotplug_lock = SPINLOCK_INIT;
+
+unsigned smp_processor_id(void) { return smp_ops ? smp_ops->processor_id() : 0; }
+unsigned num_online_cpus(void) { return (unsigned)__builtin_popcount(cpu_online_mask); }
+
+void smp_cpu_set_online(unsigned cpu)
+{
+    unsigned long f = spin_lock_irqsave(&smp_lock);
+    cpu_data[cpu].boots++;
+    cpu_online_mask |= 1u << cpu;
+    cpu_data[cpu].state = CPU_ONLINE;
+    spin_unlock_irqrestore(&smp_lock, f);
+}
+
+static void count_on(volatile uint32_t *counter)
+{
+    unsigned cpu = smp_processor_id();
+    if (cpu_data[cpu].state == CPU_ONLINE || cpu_data[cpu].state == CPU_DYING)
+        (*counter)++;
+    else
+        cpu_data[cpu].stray++;
+}
+
+void smp_count_tick(void) { count_on(&cpu_data[smp_processor_id()].ticks); }
+void smp_count_ipi(void) { count_on(&cpu_data[smp_processor_id()].ipis); }
+
+/* The loop of every CPU but 0: a busy load when asked, else halt until the next interrupt;
+ * a DYING state makes it leave the online mask and park. */
+void __attribute__((noreturn)) smp_cpu_loop(unsigned cpu)
+{
+    struct cpu_data *c = &cpu_data[cpu];
+    irq_enable();
+    for (;;) {
+        if (c->state == CPU_DYING) {
+            irq_disable();
+            unsigned long f = spin_lock_irqsave(&smp_lock);
+            cpu_online_mask &= ~(1u << cpu);
+            spin_unlock_irqrestore(&smp_lock, f);
+            smp_ops->park_self(cpu);
+        }
+        if (c->load)
+            c->work++;
+        else
+            safe_halt();
+    }
+}
+
+int cpu_down(unsigned cpu)
+{
+    if (!CONFIG_HOTPLUG_CPU || !smp_ops || cpu == 0 || cpu >= nr_cpus_possible)
+        return -EINVAL;
+    spin_lock(&hotplug_lock);
+    int rc = -EBUSY;
+    if (cpu_data[cpu].state == CPU_ONLINE && num_online_cpus() > 1) {
+        int moved = smp_ops->irqs_offline(cpu); /* fixup_irqs: before it leaves the map */
+        if (moved < 0) {
+            rc = moved;
+        } else {
+            cpu_data[cpu].state = CPU_DYING;
+            smp_ops->send_ipi(cpu); /* wake it from its halt to see the request */
+            rc = smp_ops->cpu_kill(cpu);
+            if (rc == 0)
+                cpu_data[cpu].state = CPU_OFFLINE;
+        }
+    }
+    spin_unlock(&hotplug_lock);
+    return rc;
+}
+
+int cpu_up(unsigned cpu)
+{
+    if (!smp_ops || cpu == 0 || cpu >= nr_cpus_possible)
+        return -EINVAL;
+    spin_lock(&hotplug_lock);
+    int rc = -EBUSY;
+    if (cpu_data[cpu].state == CPU_OFFLINE)
+        rc = smp_ops->cpu_start(cpu);
+    spin_unlock(&hotplug_lock);
+    return rc;
+}
+
+void smp_init(void)
+{
+    if (!CONFIG_SMP)
+        return;
+    cpu_data[0].state = CPU_ONLINE;
+    cpu_data[0].boots = 1;
+    int probed = -1;
+    if (strcmp(pv_backend_name(), "native") == 0)
+        probed = native_smp_probe();
+    else
+        probed = xen_smp_probe();
+    if (probed == 0)
+        for (unsigned c = 1; c < nr_cpus_possible; c++)
+            if (cpu_up(c))
+                printk(KERN_WARNING "smp: cpu %u did not come online\n", c);
+    printk(KERN_INFO "smp: %u CPUs online (%s)\n", num_online_cpus(),
+           smp_ops ? smp_ops->name : "uniprocessor");
+}
