@@ -2,7 +2,8 @@
  * sleep/wakeup on channels, fork (copy-on-write) / vfork, execve, exit, wait4 and signals.
  *
  * Concurrency model (uniprocessor): kernel code runs with interrupts disabled (every gate is an
- * interrupt gate), so nothing preempts it; a task gives up the CPU only in sched() (sleeping,
+ * interrupt gate, except int $0x80, a trap gate so it can be direct on Moat, whose handler
+ * disables them first thing), so nothing preempts it; a task gives up the CPU only in sched() (sleeping,
  * exiting, or at a return to user mode whose time slice is used up). Interrupts are enabled only
  * in ring 3 and in the scheduler's idle halt. This makes sleep/wakeup free of lost wake-ups.
  *

@@ -79,7 +79,12 @@ void syscall_init(void)
         .offset = (uint32_t)(uintptr_t)syscall_entry,
         .selector = kernel_cs,
         .dpl = 3,      /* user code may raise it */
-        .irq_gate = 1, /* interrupts off in the kernel (see proc.h) */
+        /* A trap gate, not an interrupt gate: on Moat and Xen only a trap-gate entry can become
+         * the direct ring-3 -> ring-1 gate (masking events on entry is something only the
+         * hypervisor can do, so an interrupt gate would send every system call through a #GP
+         * in the hypervisor). The kernel still runs with interrupts off: trap_dispatch turns
+         * them off first thing for this vector (see proc.h). */
+        .irq_gate = 0,
     };
     write_idt_entry(idt_table, 0x80, &g);
     trap_set_handler(0x80, syscall_dispatch);
