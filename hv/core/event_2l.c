@@ -84,8 +84,4 @@ int evtchn_2l_is_masked(const struct shared_info *s, uint32_t port)
     return port >= EVTCHN_2L_PORTS || test_bit(&s->evtchn_mask[WORD(port)], BIT(port));
 }
 
-int vcpu_info_events_deliverable(const struct vcpu_info *vi)
-{
-    return __atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST) &&
-           !__atomic_load_n(&vi->evtchn_upcall_mask, __ATOMIC_SEQ_CST);
-}
+/* vcpu_info_events_deliverable() is inline in event.h (asked on every exit to a guest). */

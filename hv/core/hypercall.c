@@ -5,6 +5,7 @@
  * (0/positive or a negative Xen errno). The dispatcher bounds-checks the number, so no guest
  * value can index past the table or call a hole. */
 #include <stdint.h>
+#include <stddef.h>
 #include "hypercall.h"
 #include "hypercall_table.h"
 #include "moat_errno.h"
@@ -64,7 +65,9 @@ long hypercall_call(uint32_t nr, const uint32_t args[6])
         v->domain->hypercall_count[nr]++;
     if (!hypercall_implemented(nr))
         return -ENOSYS;
-    if (nr == __HYPERVISOR_multicall)     /* its entries account for themselves */
+    /* Only mmu_update applies mmu_update entries (mmu_update.c counts them); a multicall's
+     * entries account for themselves. */
+    if (nr != __HYPERVISOR_mmu_update)
         return hypercall_table[nr].call(args);
     uint32_t mm_before = mm_entries_now();
     long ret = hypercall_table[nr].call(args);
@@ -92,7 +95,18 @@ void hypercall_dispatch(struct cpu_user_regs *regs)
 {
     struct cpu *c = this_cpu();
     uint32_t nr = regs->eax;
-    uint32_t args[6] = { regs->ebx, regs->ecx, regs->edx, regs->esi, regs->edi, regs->ebp };
+    /* The frame holds ebx ecx edx esi edi ebp in this order, which is the argument order: pass
+     * it as the argument array instead of copying it (12 instructions per trap). Safe against
+     * handlers that rewrite the frame (hypercall_continue, a bounce): every thunk reads its
+     * arguments before it calls the handler. */
+    _Static_assert(offsetof(struct cpu_user_regs, ecx) == offsetof(struct cpu_user_regs, ebx) + 4 &&
+                   offsetof(struct cpu_user_regs, edx) == offsetof(struct cpu_user_regs, ebx) + 8 &&
+                   offsetof(struct cpu_user_regs, esi) == offsetof(struct cpu_user_regs, ebx) + 12 &&
+                   offsetof(struct cpu_user_regs, edi) == offsetof(struct cpu_user_regs, ebx) + 16 &&
+                   offsetof(struct cpu_user_regs, ebp) == offsetof(struct cpu_user_regs, ebx) + 20,
+                   "cpu_user_regs: ebx..ebp are not the six hypercall arguments in order");
+    const uint32_t *args = (const uint32_t *)(const void *)((const char *)regs +
+                                                           offsetof(struct cpu_user_regs, ebx));
 
     c->current->stats.hypercall_traps++;
     /* A trap from the guest never arrives while a multicall entry runs on this CPU, so a
@@ -119,18 +133,24 @@ int hypercall_capturing(void)
     return hc_capture[this_cpu()->id].active;
 }
 
+static int __attribute__((noinline)) capture_take(struct hc_capture *k, uint32_t *nr, uint32_t args[6])
+{
+    *nr = k->nr;
+    for (int i = 0; i < 6; i++)
+        args[i] = k->args[i];
+    k->active = 0;
+    k->requested = 0;
+    return 1;
+}
+
+/* Once per multicall entry: the common case (no continuation requested) stays frameless. */
 int hypercall_capture_end(uint32_t *nr, uint32_t args[6])
 {
     struct hc_capture *k = &hc_capture[this_cpu()->id];
-    int requested = k->requested;
-    if (requested) {
-        *nr = k->nr;
-        for (int i = 0; i < 6; i++)
-            args[i] = k->args[i];
-    }
+    if (k->requested)
+        return capture_take(k, nr, args);
     k->active = 0;
-    k->requested = 0;
-    return requested;
+    return 0;
 }
 
 long hypercall_continue(uint32_t nr, const uint32_t args[6])
@@ -147,13 +167,15 @@ long hypercall_continue(uint32_t nr, const uint32_t args[6])
             k->args[i] = args[i];
         return 0;
     }
+    /* Only the registers that carry nr's arguments are rewritten: the others (for most
+     * hypercalls esi, edi and ebp - the guest's frame pointer) are the guest's own and must
+     * come back unchanged, as Xen's continuation leaves them. Found by tests/guests/fuzz.c: a
+     * set_trap_table or console_io continuation zeroed them. */
+    uint32_t *reg[6] = { &r->ebx, &r->ecx, &r->edx, &r->esi, &r->edi, &r->ebp };
+    unsigned n = nr < NR_HYPERCALLS ? hypercall_table[nr].nargs : 6;
     r->eax = nr;
-    r->ebx = args[0];
-    r->ecx = args[1];
-    r->edx = args[2];
-    r->esi = args[3];
-    r->edi = args[4];
-    r->ebp = args[5];
+    for (unsigned i = 0; i < n && i < 6; i++)
+        *reg[i] = args[i];
     r->eip -= 2;              /* back onto the `int $0x82` (cd 82) */
     c->hc_continued = 1;
     return 0;

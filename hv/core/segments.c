@@ -191,7 +191,9 @@ static void ldt_unmap(struct vcpu *v)
 }
 
 /* Map the LDT the guest asked for (mm.ldt_base/ldt_ents). */
-static void ldt_map(struct vcpu *v)
+/* noinline: it runs only when the guest changed its LDT; inlined, its frame and register
+ * saves were paid by ldt_load_current on every exit to the guest. */
+static void __attribute__((noinline)) ldt_map(struct vcpu *v)
 {
     uint32_t slot = v->gdt_slot, base = v->mm.ldt_base, ents = v->mm.ldt_ents;
     uint16_t dom = v->domain->domid;
@@ -229,9 +231,21 @@ static void ldt_map(struct vcpu *v)
     v->pv.ldt_mapped_ents = ents;
 }
 
+static void __attribute__((noinline)) ldt_load_slow(struct vcpu *v, struct cpu *c);
+
+/* Runs on every exit to the guest: the common case (LDT unchanged, already loaded on this CPU)
+ * is four compares; anything else goes to ldt_load_slow, which does the whole job. */
 void ldt_load_current(struct vcpu *v)
 {
     struct cpu *c = this_cpu();
+    if (v->mm.ldt_base == v->pv.ldt_req_base && v->mm.ldt_ents == v->pv.ldt_req_ents &&
+        cpu_ldt_vcpu[c->id] == v && cpu_ldt_gen[c->id] == ldt_gen[v->gdt_slot])
+        return;
+    ldt_load_slow(v, c);
+}
+
+static void ldt_load_slow(struct vcpu *v, struct cpu *c)
+{
     uint32_t slot = v->gdt_slot;
     if (v->mm.ldt_base != v->pv.ldt_req_base || v->mm.ldt_ents != v->pv.ldt_req_ents)
         ldt_map(v);

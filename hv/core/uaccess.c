@@ -15,14 +15,20 @@ uint32_t extable_lookup(uint32_t eip)
     return 0;
 }
 
+/* gva + len <= HYPERVISOR_VIRT_START without a 64-bit sum: the two compares cannot wrap. */
+static inline int range_ok(uint32_t gva, uint32_t len)
+{
+    return len <= HYPERVISOR_VIRT_START && gva <= HYPERVISOR_VIRT_START - len;
+}
+
 int guest_range_ok(uint32_t gva, uint32_t len)
 {
-    return (uint64_t)gva + len <= (uint64_t)HYPERVISOR_VIRT_START;
+    return range_ok(gva, len);
 }
 
 int copy_from_guest(void *dst, uint32_t gva, uint32_t len)
 {
-    if (!guest_range_ok(gva, len))
+    if (!range_ok(gva, len))
         return -EFAULT;
     if (len == 0)
         return 0;
@@ -31,7 +37,7 @@ int copy_from_guest(void *dst, uint32_t gva, uint32_t len)
 
 int copy_to_guest(uint32_t gva, const void *src, uint32_t len)
 {
-    if (!guest_range_ok(gva, len))
+    if (!range_ok(gva, len))
         return -EFAULT;
     if (len == 0)
         return 0;

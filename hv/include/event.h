@@ -70,8 +70,13 @@ int evtchn_2l_unmask(struct shared_info *s, struct vcpu_info *vi, uint32_t port)
 void evtchn_2l_clear_pending(struct shared_info *s, uint32_t port);
 int evtchn_2l_is_pending(const struct shared_info *s, uint32_t port);
 int evtchn_2l_is_masked(const struct shared_info *s, uint32_t port);
-/* Xen's local_events_need_delivery(): an upcall would be entered now. */
-int vcpu_info_events_deliverable(const struct vcpu_info *vi);
+/* Xen's local_events_need_delivery(): an upcall would be entered now. Inline: it is asked
+ * on every exit to a guest. */
+static inline int vcpu_info_events_deliverable(const struct vcpu_info *vi)
+{
+    return __atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST) &&
+           !__atomic_load_n(&vi->evtchn_upcall_mask, __ATOMIC_SEQ_CST);
+}
 
 /* ---- the port table (event_channel.c) --------------------------------------------------- */
 void evtchn_domain_init(struct domain *d);

@@ -51,6 +51,11 @@ void options_parse(const char *cmdline, struct kernel_options *opt)
                 opt->fault = FAULT_DE;
             else
                 warn(opt, "warning: bad value for kernel option 'fault=%s'", w.value);
+        } else if (!strcmp(w.key, "vcpus") && w.has_value) {
+            /* H15: for the domain builder (Moat reads it from this command line); the kernel
+             * counts its vcpus itself (VCPUOP_is_up), so only the syntax is checked here. */
+            if (cmdline_parse_u32(w.value, &n) != 0 || n < 1)
+                warn(opt, "warning: bad value for kernel option 'vcpus=%s'", w.value);
         } else {
             warn(opt, "warning: unknown kernel option '%s'", w.key);
         }
@@ -59,7 +64,7 @@ void options_parse(const char *cmdline, struct kernel_options *opt)
 
 static int is_known_key(const char *key)
 {
-    static const char *const known[] = { "test", "bench", "loglevel", "mem", "fault" };
+    static const char *const known[] = { "test", "bench", "loglevel", "mem", "fault", "vcpus" };
     for (unsigned i = 0; i < sizeof known / sizeof known[0]; i++)
         if (!strcmp(key, known[i]))
             return 1;

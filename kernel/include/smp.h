@@ -22,6 +22,18 @@
 #include "acpi_madt.h"
 
 #define NR_CPUS SMP_MAX_CPUS
+#define SMP_AP_STACK_SIZE 8192
+
+/* The stack every CPU but 0 runs on (interrupts and events included: those CPUs never enter
+ * ring 3, so nothing switches them to another stack). This is also how a CPU knows who it is
+ * (smp_stack_cpu): cheap, and the same natively and on PV, where there is no APIC id to read.
+ * CPU 0 is every stack that is not one of these (boot stack, task kernel stacks). */
+extern uint8_t smp_ap_stack[NR_CPUS][SMP_AP_STACK_SIZE];
+static inline unsigned smp_stack_cpu(void)
+{
+    uint32_t off = (uint32_t)(uintptr_t)__builtin_frame_address(0) - (uint32_t)(uintptr_t)smp_ap_stack;
+    return off < sizeof smp_ap_stack ? off / SMP_AP_STACK_SIZE : 0;
+}
 
 enum cpu_state { CPU_ABSENT, CPU_OFFLINE, CPU_BOOTING, CPU_ONLINE, CPU_DYING, CPU_DEAD };
 
@@ -43,7 +55,6 @@ extern unsigned nr_cpus_possible;   /* CPUs the firmware / hypervisor reported *
 /* The backend of one boot mode: native (APIC) or PV (VCPUOP). */
 struct smp_ops {
     const char *name;
-    unsigned (*processor_id)(void);
     int (*cpu_start)(unsigned cpu);   /* starts it through the boot path; 0 once it is online */
     int (*cpu_kill)(unsigned cpu);    /* waits until a DYING cpu parked; 0 or -errno */
     void (*send_ipi)(unsigned cpu);   /* a wake-up IPI (counted in cpu_data.ipis) */
@@ -62,6 +73,10 @@ unsigned num_online_cpus(void);
 int cpu_down(unsigned cpu);
 int cpu_up(unsigned cpu);
 
+/* Starts (1) or stops (0) a busy load on cpu (not 0): it spins counting cpu_data.work instead
+ * of halting, with its tick running (a PV vcpu is tickless while idle). */
+void smp_set_load(unsigned cpu, int on);
+
 /* For the backends: the per-CPU loop a started CPU runs once it is online (never returns). */
 void __attribute__((noreturn)) smp_cpu_loop(unsigned cpu);
 /* Marks the calling cpu online (its boot path is complete). */
@@ -69,6 +84,9 @@ void smp_cpu_set_online(unsigned cpu);
 /* Counts a local interrupt on the calling cpu. */
 void smp_count_tick(void);
 void smp_count_ipi(void);
+
+/* /sys/devices/system/cpu (fs/sysfs.c), made by the Unix layer at boot. */
+void sysfs_init(void);
 
 int native_smp_probe(void);   /* 0: native smp_ops installed (cpu_data filled) */
 int xen_smp_probe(void);      /* 0: PV smp_ops installed */

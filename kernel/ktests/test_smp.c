@@ -59,9 +59,14 @@ KERNEL_TEST(smp_every_cpu_ticks_and_takes_ipis)
     KT_ASSERT_EQ(smp_processor_id(), 0);
     for (unsigned c = 1; c < nr_cpus_possible; c++) {
         KT_ASSERT_EQ(cpu_data[c].state, CPU_ONLINE);
-        KT_ASSERT_EQ(ticks_keep_pace(c, 10, 2), 0);
         for (int i = 0; i < 5; i++)
             KT_ASSERT_EQ(ipi_arrives(c), 0);
+        smp_set_load(c, 1); /* a PV vcpu ticks only while it has work */
+        uint32_t w = cpu_data[c].work;
+        int pace = ticks_keep_pace(c, 10, 2);
+        smp_set_load(c, 0);
+        KT_ASSERT_EQ(pace, 0);
+        KT_ASSERT(cpu_data[c].work != w);
         KT_ASSERT_EQ(cpu_data[c].stray, 0);
     }
 }
@@ -77,7 +82,7 @@ KERNEL_TEST(smp_hotplug_under_load_20_rounds)
     KT_ASSERT(cpu_down(nr_cpus_possible) != 0);  /* no such CPU */
     KT_ASSERT(cpu_up(1) != 0);                   /* already online */
     for (unsigned c = 1; c < nr_cpus_possible; c++)
-        cpu_data[c].load = 1;
+        smp_set_load(c, 1);
     uint32_t boots0[NR_CPUS];
     for (unsigned c = 0; c < nr_cpus_possible; c++)
         boots0[c] = cpu_data[c].boots;
@@ -103,7 +108,7 @@ KERNEL_TEST(smp_hotplug_under_load_20_rounds)
             printk("# hotplug failed in round %d\n", round);
     }
     for (unsigned c = 1; c < nr_cpus_possible; c++) {
-        cpu_data[c].load = 0;
+        smp_set_load(c, 0);
         KT_CHECK(cpu_data[c].boots == boots0[c] + (ok ? HOTPLUG_ROUNDS : 0));
         KT_CHECK(cpu_data[c].stray == 0);
     }

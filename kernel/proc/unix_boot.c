@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include "boot.h"
 #include "printk.h"
+#include "smp.h"
 #include "proc.h"
 #include "vfs.h"
 #include "pv/pvops.h"
@@ -26,6 +27,7 @@ static int unix_boot(void)
     }
     devfs_init();
     procfs_init();
+    sysfs_init(); /* H15: /sys/devices/system/cpu (CPU hotplug) */
     proc_init();
     printk(KERN_INFO "unix: initrd unpacked: %d files\n", n);
     unix_ready = 1;

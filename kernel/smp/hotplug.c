@@ -15,13 +15,14 @@
 #include "pv/pvops.h"
 
 struct cpu_data cpu_data[NR_CPUS];
+uint8_t smp_ap_stack[NR_CPUS][SMP_AP_STACK_SIZE] __attribute__((aligned(16)));
 volatile uint32_t cpu_online_mask = 1;
 unsigned nr_cpus_possible = 1;
 const struct smp_ops *smp_ops;
 static spinlock_t smp_lock = SPINLOCK_INIT;
 static spinlock_t hotplug_lock = SPINLOCK_INIT;
 
-unsigned smp_processor_id(void) { return smp_ops ? smp_ops->processor_id() : 0; }
+unsigned smp_processor_id(void) { return smp_stack_cpu(); }
 unsigned num_online_cpus(void) { return (unsigned)__builtin_popcount(cpu_online_mask); }
 
 void smp_cpu_set_online(unsigned cpu)
@@ -64,6 +65,15 @@ void __attribute__((noreturn)) smp_cpu_loop(unsigned cpu)
         else
             safe_halt();
     }
+}
+
+void smp_set_load(unsigned cpu, int on)
+{
+    if (cpu == 0 || cpu >= nr_cpus_possible)
+        return;
+    cpu_data[cpu].load = on;
+    if (cpu_online(cpu))
+        smp_ops->send_ipi(cpu); /* out of its halt, so it sees the change */
 }
 
 int cpu_down(unsigned cpu)

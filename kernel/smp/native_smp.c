@@ -28,7 +28,6 @@
 #include "pv/pvops.h"
 
 #define SMP_TRAMP_PHYS 0x8000u
-#define AP_STACK_SIZE 8192
 
 extern char smp_tramp_start[], smp_tramp_end[];
 extern char smp_entry_0xf0[], smp_entry_0xf1[], smp_entry_0xf2[], smp_entry_0xff[];
@@ -39,7 +38,6 @@ static volatile int ap_boot_cpu = -1;
 
 static uint64_t ap_gdt[NR_CPUS][512] __attribute__((aligned(4096)));
 static struct tss ap_tss[NR_CPUS] __attribute__((aligned(128)));
-static uint8_t ap_stack[NR_CPUS][AP_STACK_SIZE] __attribute__((aligned(16)));
 static uint32_t bsp_cr0, bsp_cr4, timer_count;
 static struct madt_info madt;
 static int apic_ready;
@@ -79,17 +77,6 @@ static const void *acpi_reader(void *ctx, uint32_t pa, uint32_t len)
         acpi_window_mapped++;
     }
     return (const void *)(uintptr_t)(ACPI_WINDOW_VA + (pa & (PAGE_SIZE - 1)));
-}
-
-static unsigned native_processor_id(void)
-{
-    if (!apic_ready)
-        return 0;
-    uint32_t id = apic_read_id();
-    for (unsigned c = 0; c < nr_cpus_possible; c++)
-        if (cpu_data[c].hw_id == id)
-            return c;
-    return 0;
 }
 
 static int timer_irq(struct trap_frame *f)
@@ -141,11 +128,11 @@ static void prepare_boot_state(unsigned cpu)
     memset(&ap_tss[cpu], 0, sizeof ap_tss[cpu]);
     ap_tss[cpu].iomap_base = sizeof ap_tss[cpu];
     ap_tss[cpu].ss0 = kernel_ds;
-    ap_tss[cpu].esp0 = (uint32_t)(uintptr_t)(ap_stack[cpu] + AP_STACK_SIZE);
+    ap_tss[cpu].esp0 = (uint32_t)(uintptr_t)(smp_ap_stack[cpu] + SMP_AP_STACK_SIZE);
     ap_gdt[cpu][GDT_ENTRY_TSS] = make_tss_desc((uint32_t)(uintptr_t)&ap_tss[cpu], sizeof ap_tss[cpu] - 1);
     memcpy(phys_to_virt(SMP_TRAMP_PHYS), smp_tramp_start, (size_t)(smp_tramp_end - smp_tramp_start));
     smp_ap_boot_cr3 = virt_to_phys(kernel_pgd);
-    smp_ap_boot_esp = (uint32_t)(uintptr_t)(ap_stack[cpu] + AP_STACK_SIZE);
+    smp_ap_boot_esp = (uint32_t)(uintptr_t)(smp_ap_stack[cpu] + SMP_AP_STACK_SIZE);
     ap_boot_cpu = (int)cpu;
     asm volatile("" : : : "memory");
 }
@@ -208,7 +195,6 @@ static int native_irqs_offline(unsigned cpu) { return 0; }
 
 static const struct smp_ops native_smp_ops = {
     .name = "native (ACPI MADT, local APIC, INIT-SIPI)",
-    .processor_id = native_processor_id,
     .cpu_start = native_cpu_start,
     .cpu_kill = native_cpu_kill,
     .send_ipi = native_send_ipi,

@@ -89,3 +89,12 @@ $(foreach g,$(SMP_GUESTS),$(eval $(call guest_elf,$(g),high.lds,$(GUEST_DIR)/$(g
 SMP_GUEST_ELFS := $(SMP_GUESTS:%=$(GUEST_DIR)/%.elf)
 guests: $(SMP_GUEST_ELFS)
 ALL_TARGETS += $(SMP_GUEST_ELFS)
+
+# ---- fuzz (helper H17): a deterministic hostile-guest fuzzer (seed=N, iters=N on its command
+# line): thousands of hypercalls with hostile arguments, multicall lists, hostile iret frames
+# and privileged instructions in ring 1, then invariant checks through the ABI; passes iff
+# Moat survives and the guest powers off (tests/system/test_fuzz.py). Uses trap-lib/mm-lib. ----
+FUZZ_ELF := $(GUEST_DIR)/fuzz.elf
+$(eval $(call guest_elf,fuzz,high.lds,$(GUEST_DIR)/fuzz.o $(TRAP_LIB) $(GUEST_DIR)/notes-linux.o))
+guests: $(FUZZ_ELF)
+ALL_TARGETS += $(FUZZ_ELF)

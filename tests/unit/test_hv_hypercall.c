@@ -195,7 +195,15 @@ static void test_console_write_long_continues(void **s)
     regs.ecx = 10000;
     regs.edx = GWIN;
     regs.eip = 0xC0001002;
+    regs.esi = 0x5e5e5e5e;          /* not arguments of console_io: the guest's own */
+    regs.edi = 0xd1d1d1d1;
+    regs.ebp = 0xC0BFFF00;
     hypercall_dispatch(&regs);
+    /* the continuation rewrites only console_io's three argument registers (fuzz.c found
+     * esi/edi/ebp zeroed) */
+    assert_int_equal(regs.esi, 0x5e5e5e5e);
+    assert_int_equal(regs.edi, 0xd1d1d1d1);
+    assert_int_equal(regs.ebp, 0xC0BFFF00);
     /* one trap printed 4096 bytes and re-armed the rest */
     assert_int_equal(console_len, 4096);
     assert_int_equal(regs.eip, 0xC0001000);

@@ -140,8 +140,10 @@ enter_frame:
     jmp ret_from_trap
 
 /* uint32_t raw_copy(void *dst, const void *src, uint32_t n): returns the number of bytes NOT
- * copied (0 on success). A page fault inside the copy resumes at .Lcopy_done with %ecx = bytes
- * left, so a bad guest pointer costs an -EFAULT, never a Moat panic. */
+ * copied (0 on success). A page fault inside the copy resumes at a fixup with %ecx = units
+ * left, so a bad guest pointer costs an -EFAULT, never a Moat panic. Whole dwords first, then
+ * the 0-3 byte tail: each rep iteration is one instruction, and hypercall arguments (request
+ * lists, multicall entries) are dword arrays, so this is 4x fewer than a byte copy. */
     .globl raw_copy
 raw_copy:
     pushl %esi
@@ -149,6 +151,12 @@ raw_copy:
     movl 12(%esp), %edi
     movl 16(%esp), %esi
     movl 20(%esp), %ecx
+    movl %ecx, %edx
+    shrl $2, %ecx
+.Lcopy4:
+    rep movsl
+    movl %edx, %ecx
+    andl $3, %ecx
 .Lcopy:
     rep movsb
 .Lcopy_done:
@@ -156,6 +164,13 @@ raw_copy:
     popl %edi
     popl %esi
     ret
+.Lcopy4_fault:                          /* %ecx dwords and the tail were not copied */
+    andl $3, %edx
+    leal (%edx,%ecx,4), %eax
+    popl %edi
+    popl %esi
+    ret
     .section .ex_table, "a"
+    .long .Lcopy4, .Lcopy4_fault
     .long .Lcopy, .Lcopy_done
     .previous

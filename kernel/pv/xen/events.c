@@ -24,7 +24,7 @@
 #include "printk.h"
 
 static struct vcpu_info placeholder_vcpu = { .evtchn_upcall_mask = 1 };
-struct vcpu_info *xen_vcpu = &placeholder_vcpu;
+struct vcpu_info *xen_vcpu_of[XEN_MAX_CPUS] = { [0 ... XEN_MAX_CPUS - 1] = &placeholder_vcpu };
 struct shared_info *xen_shared_info;
 
 static int timer_port = -1, console_virq_bound;
@@ -40,12 +40,20 @@ void xen_irq_disable(void)
     barrier();
 }
 
+/* Out of line: the hypercall needs a stack frame and saved registers, which the common
+ * (nothing pending) path of every unmask should not pay for. */
+static void __attribute__((noinline)) xen_force_event_check(void)
+{
+    HYPERVISOR_xen_version(XENVER_version, 0);
+}
+
 void xen_irq_enable(void)
 {
-    xen_vcpu->evtchn_upcall_mask = 0;
+    struct vcpu_info *vi = xen_vcpu;
+    vi->evtchn_upcall_mask = 0;
     barrier(); /* unmask before checking pending, or an event could slip in between */
-    if (xen_vcpu->evtchn_upcall_pending)
-        HYPERVISOR_xen_version(XENVER_version, 0);
+    if (vi->evtchn_upcall_pending)
+        xen_force_event_check();
 }
 
 void xen_restore_fl(unsigned long f)

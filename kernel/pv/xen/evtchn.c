@@ -34,7 +34,48 @@ static struct irq_info {
 static int16_t port_to_irq[NR_PORTS];
 static int8_t virq_to_irq[XEN_MAX_CPUS][NR_VIRQ_SLOTS];
 static int tables_ready;
-static unsigned scan_word, scan_bit; /* where the next scan starts: just after the last port served */
+/* Per vcpu: where its next scan starts, just after the last port it served. */
+static unsigned scan_word_of[XEN_MAX_CPUS], scan_bit_of[XEN_MAX_CPUS];
+#define scan_word (scan_word_of[me])
+#define scan_bit (scan_bit_of[me])
+/* H15 (issue 10): the ports bound to each vcpu other than 0, and their union. A vcpu's upcall
+ * serves only its own ports (vcpu 0: every port not bound to another vcpu): a pending port
+ * of another vcpu shares its bitmap word, and serving it here would run that vcpu's handler
+ * (its timer re-arm, its IPI) on the wrong one. With one vcpu both are empty. */
+#define NR_PORT_WORDS (NR_PORTS / 32)
+static uint32_t ap_ports[XEN_MAX_CPUS][NR_PORT_WORDS], any_ap_ports[NR_PORT_WORDS];
+static int ap_ports_used;
+
+static void port_set_cpu(unsigned port, unsigned cpu)
+{
+    unsigned w = port / 32;
+    uint32_t bit = 1u << (port % 32);
+    any_ap_ports[w] &= ~bit;
+    for (unsigned c = 1; c < XEN_MAX_CPUS; c++)
+        ap_ports[c][w] &= ~bit;
+    if (cpu > 0 && cpu < XEN_MAX_CPUS) {
+        ap_ports[cpu][w] |= bit;
+        any_ap_ports[w] |= bit;
+        ap_ports_used = 1;
+    }
+}
+
+/* EVTCHNOP_bind_vcpu for a plain port (a device event): the fixup of CPU hotplug. VIRQ and
+ * IPI irqs are per-vcpu and cannot move (Xen refuses: -EINVAL). */
+int xen_irq_bind_vcpu(unsigned irq, unsigned cpu)
+{
+    if (irq >= XEN_NR_IRQS || irqs[irq].kind != IRQ_PORT || cpu >= XEN_MAX_CPUS)
+        return -XEN_EINVAL;
+    struct evtchn_bind_vcpu b = { .port = irqs[irq].port, .vcpu = cpu };
+    long rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_vcpu, &b);
+    if (rc)
+        return (int)rc;
+    irqs[irq].cpu = cpu;
+    port_set_cpu(irqs[irq].port, cpu);
+    return 0;
+}
+
+int xen_irq_cpu(unsigned irq) { return irq < XEN_NR_IRQS && irqs[irq].kind != IRQ_UNBOUND ? (int)irqs[irq].cpu : -1; }
 unsigned long xen_stray_events;
 
 static void tables_init(void)
@@ -93,6 +134,7 @@ int xen_bind_virq_to_irq(unsigned virq, unsigned cpu, xen_irq_handler_fn fn, voi
         return irq;
     }
     irqs[irq].cpu = cpu;
+    port_set_cpu(b.port, cpu);
     irqs[irq].virq = virq;
     virq_to_irq[cpu][virq] = (int8_t)irq;
     unmask_port(b.port);
@@ -111,6 +153,7 @@ int xen_bind_ipi_to_irq(unsigned cpu, xen_irq_handler_fn fn, void *data)
         return irq;
     }
     irqs[irq].cpu = cpu;
+    port_set_cpu(b.port, cpu);
     unmask_port(b.port);
     return irq;
 }
@@ -138,6 +181,7 @@ void xen_unbind_irq(unsigned irq)
     if (i->kind != IRQ_PORT)
         close_port(i->port);
     port_to_irq[i->port] = -1;
+    port_set_cpu(i->port, 0);
     i->kind = IRQ_UNBOUND;
 }
 
@@ -210,15 +254,25 @@ int xen_evtchn_do_upcall(struct trap_frame *f)
     if (!s)
         return 1;
     tables_init();
+    unsigned me = xen_smp_cpu();
     xen_upcall_depth++;
     uint32_t *pending = (uint32_t *)s->evtchn_pending, *mask = (uint32_t *)s->evtchn_mask;
+    uint32_t mine_mask[NR_PORT_WORDS]; /* the shared mask plus every port that is not ours */
     uint32_t sel = 0;
     do {
         xen_vcpu->evtchn_upcall_pending = 0;
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         sel |= __atomic_exchange_n(&xen_vcpu->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
         int port;
-        while ((port = xen_evtchn_next(sel, pending, mask, scan_word, scan_bit)) >= 0) {
+        for (;;) {
+            const uint32_t *m = mask;
+            if (ap_ports_used) {
+                for (unsigned w = 0; w < NR_PORT_WORDS; w++)
+                    mine_mask[w] = mask[w] | (me ? ~ap_ports[me][w] : any_ap_ports[w]);
+                m = mine_mask;
+            }
+            if ((port = xen_evtchn_next(sel, pending, m, scan_word, scan_bit)) < 0)
+                break;
             __atomic_fetch_and(&pending[port / 32], ~(1u << (port % 32)), __ATOMIC_SEQ_CST);
             unsigned next = ((unsigned)port + 1) % NR_PORTS;
             scan_word = next / 32;

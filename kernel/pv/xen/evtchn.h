@@ -29,6 +29,10 @@ void xen_clear_irq_pending(unsigned irq);           /* drops a pending event (te
 int xen_unmask_irq(unsigned irq);                    /* EVTCHNOP_unmask: re-raises if pending */
 int xen_send_irq(unsigned irq);                      /* EVTCHNOP_send on its port */
 unsigned long xen_irq_count(unsigned irq);           /* handler calls so far */
+/* H15 (issue 10): the vcpu an irq is bound to (-1 unbound), and moving a plain port to another
+ * vcpu (EVTCHNOP_bind_vcpu; VIRQ/IPI irqs are per vcpu: -EINVAL). */
+int xen_irq_cpu(unsigned irq);
+int xen_irq_bind_vcpu(unsigned irq, unsigned cpu);
 
 /* The upcall: called from the trap path (pseudo-vector XEN_UPCALL_VECTOR). */
 int xen_evtchn_do_upcall(struct trap_frame *f);

@@ -27,7 +27,7 @@
 unsigned long xen_hypercall_count;
 struct xen_hc_stats xen_hc_stats;
 struct mc_batch xen_mc_batch[XEN_MAX_CPUS];
-unsigned xen_upcall_depth;
+unsigned xen_upcall_depth_of[XEN_MAX_CPUS];
 static int lazy_cpu, lazy_mmu;
 static unsigned mc_errors;
 

@@ -11,7 +11,11 @@
 
 extern struct start_info *xen_start_info; /* set by xen-head.S */
 extern struct shared_info *xen_shared_info;
-extern struct vcpu_info *xen_vcpu;        /* a masked placeholder until shared_info is mapped */
+/* H15 (issue 10): one vcpu_info per vcpu; xen_vcpu is the calling vcpu's (a masked
+ * placeholder until shared_info is mapped, and for a vcpu not started yet). */
+extern struct vcpu_info *xen_vcpu_of[];
+unsigned xen_smp_cpu(void);               /* pv/xen/smp.c: the calling vcpu */
+#define xen_vcpu (xen_vcpu_of[xen_smp_cpu()])
 extern uint32_t xen_nr_pages;
 extern const uint32_t *xen_p2m;           /* pfn -> mfn (start_info.mfn_list) */
 
@@ -42,7 +46,7 @@ long xen_mmu_update_one(const void *entry, uint64_t val); /* raw, for tests: the
 int xen_mmuext(unsigned cmd, uint32_t arg);
 
 /* multicall.c: lazy modes over the batching layer (mc_batch.h) */
-#define XEN_MAX_CPUS 1
+#define XEN_MAX_CPUS 8 /* == NR_CPUS (smp.h) */
 void xen_mc_init(void);
 int xen_lazy_cpu_active(void);
 int xen_lazy_mmu_active(void);
