@@ -151,13 +151,27 @@ void page_put(mfn_t mfn)
 }
 
 /* ---- validation and devalidation (I3, I4) ------------------------------------------------- */
+/* The first index >= i below n whose entry is present (n if none). The scans below visit the
+ * same entries in the same order as a one-by-one loop; this only skips absent ones four at a
+ * time (P is bit 0 of each entry's low word), because most entries of a fresh table are
+ * absent and every fork/exit scans a dozen tables of 512. */
+static inline unsigned next_present(const uint64_t *t, unsigned i, unsigned n)
+{
+    const volatile uint32_t *w = (const volatile uint32_t *)t;   /* little endian: w[2k] low */
+    while (i + 4 <= n && !((w[2 * i] | w[2 * i + 2] | w[2 * i + 4] | w[2 * i + 6]) & PTE_P))
+        i += 4;
+    while (i < n && !(w[2 * i] & PTE_P))
+        i++;
+    return i;
+}
+
 static int validate_l1(mfn_t mfn, uint16_t dom)
 {
     uint64_t *t = frame_map(mfn);
     unsigned i;
     int rc = 0;
 
-    for (i = 0; i < PT_ENTRIES; i++) {
+    for (i = next_present(t, 0, PT_ENTRIES); i < PT_ENTRIES; i = next_present(t, i + 1, PT_ENTRIES)) {
         if (!(t[i] & PTE_P))
             continue;
         rc = pte_get_l1(t[i], dom);
@@ -177,7 +191,7 @@ static void devalidate_l1(mfn_t mfn)
     uint64_t *t = frame_map(mfn);
     unsigned i;
 
-    for (i = 0; i < PT_ENTRIES; i++)
+    for (i = next_present(t, 0, PT_ENTRIES); i < PT_ENTRIES; i = next_present(t, i + 1, PT_ENTRIES))
         if (t[i] & PTE_P)
             pte_put_l1(t[i]);
     frame_unmap(t);
@@ -194,7 +208,7 @@ static int validate_l2(mfn_t mfn, enum frame_type type, uint16_t dom)
     unsigned i, n = l2_guest_slots(type);
     int rc = 0;
 
-    for (i = 0; i < n; i++) {
+    for (i = next_present(t, 0, n); i < n; i = next_present(t, i + 1, n)) {
         if (!(t[i] & PTE_P))
             continue;
         rc = pte_get_l2(t[i], mfn, dom);
@@ -217,7 +231,7 @@ static void devalidate_l2(mfn_t mfn, enum frame_type type)
     uint64_t *t = frame_map(mfn);
     unsigned i, n = l2_guest_slots(type);
 
-    for (i = 0; i < n; i++)
+    for (i = next_present(t, 0, n); i < n; i = next_present(t, i + 1, n))
         if (t[i] & PTE_P)
             pte_put_l2(t[i], mfn);
     /* Moat's entries must not stay behind in a frame that may next become guest-writable. */

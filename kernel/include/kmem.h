@@ -41,6 +41,13 @@ int paging_map(pud_t *pgd, uint32_t va, uint32_t pfn, uint64_t flags);
 void paging_unmap(pud_t *pgd, uint32_t va);
 /* The pfn-based PTE for va, or 0 if not mapped (2 MB mappings are reported as such). */
 uint64_t paging_lookup(pud_t *pgd, uint32_t va);
+/* paging_lookup(pgd, va), and *next = where a page-by-page walk must look next: the next page
+ * after va whose PTE in the same table is present (or that table's end), or, when no page table
+ * covers va, the start of the next PD (2 MB) or PDPT (1 GB) region: every page skipped is
+ * unmapped at the time of the call (0xFFFFF000 if that would wrap). Range walks (fork, munmap,
+ * mprotect, exit) use it so a hole costs one lookup, not one per page; their loop bodies
+ * change only va's own entry, so the skipped pages stay unmapped. */
+uint64_t paging_lookup_skip(pud_t *pgd, uint32_t va, uint32_t *next);
 /* A new address space sharing the kernel half (slot 3 copied, user slots empty). */
 pud_t *paging_new_address_space(void);
 /* Frees an address space made by paging_new_address_space and every user table below it. */

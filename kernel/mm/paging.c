@@ -93,6 +93,39 @@ uint64_t paging_lookup(pud_t *pgd, uint32_t va)
     return (e & _PAGE_PRESENT) ? pte_val(e) : 0;
 }
 
+uint64_t paging_lookup_skip(pud_t *pgd, uint32_t va, uint32_t *next)
+{
+    uint32_t region = 0;        /* bytes covered by the absent entry, 0: a table covers va */
+    uint64_t e = 0;
+    if (va >= HYPERVISOR_HOLE_START) {
+        region = 0;
+    } else if (!(pgd[va >> 30] & _PAGE_PRESENT)) {
+        region = 1u << 30;
+    } else {
+        pmd_t *pd = pfn_to_virt(entry_pfn(pgd[va >> 30]));
+        pmd_t pde = pd[(va >> 21) & 511];
+        if (!(pde & _PAGE_PRESENT)) {
+            region = 1u << 21;
+        } else if (pde & _PAGE_PSE) {
+            e = pte_val(pde);
+        } else {
+            pte_t *pt = pfn_to_virt(entry_pfn(pde));
+            unsigned i = (va >> 12) & 511;
+            pte_t pte = pt[i];
+            e = (pte & _PAGE_PRESENT) ? pte_val(pte) : 0;
+            /* the next present entry of this table (absent ones need no lookup), or its end */
+            for (i++; i < 512 && !(pt[i] & _PAGE_PRESENT); i++)
+                ;
+            uint32_t n = (va & ~((1u << 21) - 1)) + (i << 12);
+            *next = n > va ? n : 0xFFFFF000u;
+            return e;
+        }
+    }
+    uint32_t n = region ? (va & ~(region - 1)) + region : va + PAGE_SIZE;
+    *next = n > va ? n : 0xFFFFF000u;
+    return e;
+}
+
 static uint64_t lowmem_flags(uint32_t pfn)
 {
     uint32_t text_start = virt_to_pfn(_text), text_end = (virt_to_phys(_etext) + PAGE_SIZE - 1) >> PAGE_SHIFT;

@@ -135,8 +135,8 @@ static int vma_split(struct vma *v, uint32_t addr)
 
 static void unmap_pages(struct mm *mm, uint32_t start, uint32_t end)
 {
-    for (uint32_t va = start; va < end; va += PAGE_SIZE) {
-        uint64_t e = paging_lookup(mm->pgd, va);
+    for (uint32_t va = start, next; va < end; va = next) {
+        uint64_t e = paging_lookup_skip(mm->pgd, va, &next);
         if (!(e & _PAGE_PRESENT))
             continue;
         paging_unmap(mm->pgd, va);
@@ -199,8 +199,8 @@ int vm_protect(struct mm *mm, uint32_t start, uint32_t end, uint32_t prot)
         if (v->end > end && (err = vma_split(v, end)))
             break;
         v->prot = (v->prot & VMA_SHARED) | (prot & (VMA_READ | VMA_WRITE | VMA_EXEC));
-        for (uint32_t va = v->start; va < v->end; va += PAGE_SIZE) {
-            uint64_t e = paging_lookup(mm->pgd, va);
+        for (uint32_t va = v->start, next; va < v->end; va = next) {
+            uint64_t e = paging_lookup_skip(mm->pgd, va, &next);
             if (!(e & _PAGE_PRESENT))
                 continue;
             uint32_t pfn = pte_pfn(e);
@@ -347,8 +347,8 @@ struct mm *vm_mm_fork(struct mm *parent)
             iget(n->file);
         *tail = n;
         tail = &n->next;
-        for (uint32_t va = v->start; va < v->end; va += PAGE_SIZE) {
-            uint64_t e = paging_lookup(parent->pgd, va);
+        for (uint32_t va = v->start, next; va < v->end; va = next) {
+            uint64_t e = paging_lookup_skip(parent->pgd, va, &next);
             if (!(e & _PAGE_PRESENT))
                 continue;
             uint32_t pfn = pte_pfn(e);

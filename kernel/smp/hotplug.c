@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <lib/string.h>
 #include "smp.h"
+#include "smp_irq.h"
 #include "printk.h"
 #include "spinlock.h"
 #include "uapi.h"
@@ -83,7 +84,10 @@ int cpu_down(unsigned cpu)
     spin_lock(&hotplug_lock);
     int rc = -EBUSY;
     if (cpu_data[cpu].state == CPU_ONLINE && num_online_cpus() > 1) {
-        int moved = smp_ops->irqs_offline(cpu); /* fixup_irqs: before it leaves the map */
+        /* fixup_irqs, before it leaves the map: the affinity table, then the backend's routing */
+        int moved = smp_irq_cpu_offline(cpu);
+        if (moved >= 0)
+            moved = smp_ops->irqs_offline(cpu);
         if (moved < 0) {
             rc = moved;
         } else {
@@ -106,6 +110,8 @@ int cpu_up(unsigned cpu)
     int rc = -EBUSY;
     if (cpu_data[cpu].state == CPU_OFFLINE)
         rc = smp_ops->cpu_start(cpu);
+    if (rc == 0)
+        smp_irq_cpu_online(cpu);
     spin_unlock(&hotplug_lock);
     return rc;
 }
@@ -121,6 +127,7 @@ void smp_init(void)
         probed = native_smp_probe();
     else
         probed = xen_smp_probe();
+    smp_irq_init(cpu_online_mask, nr_cpus_possible);
     if (probed == 0)
         for (unsigned c = 1; c < nr_cpus_possible; c++)
             if (cpu_up(c))

@@ -310,6 +310,16 @@ static void test_bad_batch_pointers(void **state)
                      -XEN_EFAULT);
     assert_int_equal(DONE_VAL, 1);
     assert_int_equal(sim_mem[D1(4)][0], 5);
+    /* requests are copied in chunks (B3): a chunk that runs off the mapped requests is re-read
+     * one by one, so the three readable ones still run and the batch stops at the fourth */
+    for (unsigned k = 0; k < 3; k++)
+        put_req(GUEST_SIZE / 16 - 3 + k, ma(D1(4), 8 + k), 20 + k);
+    assert_int_equal(mmu_update(&ctx, GUEST_BASE + GUEST_SIZE - 48, 5, DONE, DOMID_SELF, &cont),
+                     -XEN_EFAULT);
+    assert_int_equal(DONE_VAL, 3);
+    assert_int_equal(sim_mem[D1(4)][8], 20);
+    assert_int_equal(sim_mem[D1(4)][9], 21);
+    assert_int_equal(sim_mem[D1(4)][10], 22);
     /* bad pdone: ignored (as Xen), the batch still runs */
     put_req(0, ma(D1(4), 1), 6);
     assert_int_equal(mmu_update(&ctx, REQS, 1, 0x10, DOMID_SELF, &cont), 0);
