@@ -100,4 +100,37 @@ static inline int mm_guest_range_ok(uint32_t gva, uint64_t len)
 {
     return (uint64_t)gva + len <= (uint64_t)HYPERVISOR_VIRT_START;
 }
+
+/* ---- batch plumbing shared by mmu_update and mmuext_op (same continuation contract) ------ */
+/* A continued batch (count carries MMU_UPDATE_PREEMPTED) strips the flag and resumes its
+ * success count from pdone (0 if unreadable). Returns 1 for a continuation, 0 for a fresh
+ * trap (which the caller counts). */
+static inline int mm_batch_resume(uint32_t *count, uint32_t pdone, uint32_t *done)
+{
+    if (!(*count & MMU_UPDATE_PREEMPTED))
+        return 0;
+    *count &= ~MMU_UPDATE_PREEMPTED;
+    if (pdone && mm_copy_from_guest(done, pdone, sizeof *done))
+        *done = 0;
+    return 1;
+}
+
+/* Bounded work per trap: re-arm the same hypercall on the left entries from unext on, as Xen's
+ * continuation does. Returns -MM_ERESTART for the handler to return. */
+static inline long mm_batch_preempt(struct mm_cont *k, uint32_t unext, uint32_t left,
+                                    uint32_t pdone, uint32_t foreigndom)
+{
+    k->arg[0] = unext;
+    k->arg[1] = left | MMU_UPDATE_PREEMPTED;
+    k->arg[2] = pdone;
+    k->arg[3] = foreigndom;
+    return -MM_ERESTART;
+}
+
+/* The success count so far goes back to the guest (if it asked); Xen ignores a fault here. */
+static inline void mm_batch_report(uint32_t pdone, uint32_t done)
+{
+    if (pdone)
+        (void)mm_copy_to_guest(pdone, &done, sizeof done);
+}
 #endif

@@ -39,13 +39,8 @@ long mmu_update(struct mm_ctx *c, uint32_t ureqs, uint32_t count, uint32_t pdone
     uint32_t i, done = 0;
     long rc = 0;
 
-    if (count & MMU_UPDATE_PREEMPTED) {
-        count &= ~MMU_UPDATE_PREEMPTED;
-        if (pdone && mm_copy_from_guest(&done, pdone, sizeof done))
-            done = 0;
-    } else {
+    if (!mm_batch_resume(&count, pdone, &done))
         mm_stats.mmu_update_traps++;
-    }
     i = 0; /* a batch refused before its first entry still reports *success_count = 0 (Xen) */
     if (!mm_guest_range_ok(ureqs, (uint64_t)count * sizeof req)) {
         rc = -XEN_EFAULT;                                       /* B3 */
@@ -60,11 +55,7 @@ long mmu_update(struct mm_ctx *c, uint32_t ureqs, uint32_t count, uint32_t pdone
         uint32_t cmd;
 
         if (i >= MMU_ENTRIES_PER_TRAP) {                        /* B4 */
-            k->arg[0] = ureqs + i * (uint32_t)sizeof req;
-            k->arg[1] = (count - i) | MMU_UPDATE_PREEMPTED;
-            k->arg[2] = pdone;
-            k->arg[3] = foreigndom;
-            rc = -MM_ERESTART;
+            rc = mm_batch_preempt(k, ureqs + i * (uint32_t)sizeof req, count - i, pdone, foreigndom);
             break;
         }
         if (i >= chunk_end && count - i > 1) {   /* a lone request: copy it directly */
@@ -100,9 +91,6 @@ long mmu_update(struct mm_ctx *c, uint32_t ureqs, uint32_t count, uint32_t pdone
     }
 
 out:
-    if (pdone) {
-        done += i;
-        (void)mm_copy_to_guest(pdone, &done, sizeof done);   /* Xen ignores a fault here */
-    }
+    mm_batch_report(pdone, done + i);
     return rc;
 }

@@ -198,13 +198,8 @@ long mmuext_op(struct mm_ctx *c, uint32_t uops, uint32_t count, uint32_t pdone,
     uint32_t i, done = 0;
     long rc = 0;
 
-    if (count & MMU_UPDATE_PREEMPTED) {
-        count &= ~MMU_UPDATE_PREEMPTED;
-        if (pdone && mm_copy_from_guest(&done, pdone, sizeof done))
-            done = 0;
-    } else {
+    if (!mm_batch_resume(&count, pdone, &done))
         mm_stats.mmuext_traps++;
-    }
     if (count == 0)
         return 0;                                   /* Xen answers an empty batch with 0 */
     if (!mm_guest_range_ok(uops, (uint64_t)count * sizeof op))
@@ -214,11 +209,7 @@ long mmuext_op(struct mm_ctx *c, uint32_t uops, uint32_t count, uint32_t pdone,
 
     for (i = 0; i < count; i++) {
         if (i >= MMU_ENTRIES_PER_TRAP) {
-            k->arg[0] = uops + i * (uint32_t)sizeof op;
-            k->arg[1] = (count - i) | MMU_UPDATE_PREEMPTED;
-            k->arg[2] = pdone;
-            k->arg[3] = foreigndom;
-            rc = -MM_ERESTART;
+            rc = mm_batch_preempt(k, uops + i * (uint32_t)sizeof op, count - i, pdone, foreigndom);
             break;
         }
         if (mm_copy_from_guest(&op, uops + i * (uint32_t)sizeof op, sizeof op)) {
@@ -231,9 +222,6 @@ long mmuext_op(struct mm_ctx *c, uint32_t uops, uint32_t count, uint32_t pdone,
         mm_stats.mmuext_ops++;
     }
 
-    if (pdone) {
-        done += i;
-        (void)mm_copy_to_guest(pdone, &done, sizeof done);
-    }
+    mm_batch_report(pdone, done + i);
     return rc;
 }

@@ -22,7 +22,8 @@ uint32_t kernel_random(void)
     return rnd_state;
 }
 
-static long random_read(struct file *f, uint32_t ubuf, uint32_t n)
+/* /dev/urandom and getrandom(): the bytes read so far on a fault, -EFAULT if none. */
+long random_to_user(uint32_t ubuf, uint32_t n)
 {
     uint32_t done = 0;
     while (done < n) {
@@ -33,6 +34,8 @@ static long random_read(struct file *f, uint32_t ubuf, uint32_t n)
     }
     return done;
 }
+
+static long random_read(struct file *f, uint32_t ubuf, uint32_t n) { return random_to_user(ubuf, n); }
 
 static const struct file_ops null_ops = { .read = null_read, .write = null_write };
 static const struct file_ops zero_ops = { .read = zero_read, .write = null_write };

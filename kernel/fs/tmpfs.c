@@ -232,7 +232,18 @@ int tmpfs_truncate(struct inode *ip, uint64_t size)
     return 0;
 }
 
-long tmpfs_read(struct inode *ip, uint64_t off, void *kbuf, uint32_t n)
+/* The piece of a transfer at pos that stays inside one page: sets *in to its offset in the
+ * page and returns its length, at most left. */
+static uint32_t page_piece(uint64_t pos, uint32_t left, uint32_t *in)
+{
+    *in = (uint32_t)(pos & (PAGE_SIZE - 1));
+    uint32_t chunk = PAGE_SIZE - *in;
+    return chunk > left ? left : chunk;
+}
+
+/* Read into a kernel buffer (user 0: cannot fail) or a user one (user 1: a fault ends the read
+ * short, -EFAULT if nothing was read; a completed user read sets atime). Holes read as zeros. */
+static long read_pages(struct inode *ip, uint64_t off, void *buf, uint32_t n, int user)
 {
     if (off >= ip->size)
         return 0;
@@ -241,39 +252,33 @@ long tmpfs_read(struct inode *ip, uint64_t off, void *kbuf, uint32_t n)
     uint32_t done = 0;
     while (done < n) {
         uint64_t pos = off + done;
-        uint32_t in = (uint32_t)(pos & (PAGE_SIZE - 1)), chunk = PAGE_SIZE - in;
-        if (chunk > n - done)
-            chunk = n - done;
+        uint32_t in, chunk = page_piece(pos, n - done, &in);
         uint8_t *p = tmpfs_page(ip, (uint32_t)(pos >> PAGE_SHIFT), 0);
-        if (p)
-            memcpy((uint8_t *)kbuf + done, p + in, chunk);
-        else
-            memset((uint8_t *)kbuf + done, 0, chunk); /* a hole */
+        if (user) {
+            uint32_t ubuf = (uint32_t)(uintptr_t)buf + done;
+            int r = p ? copy_to_user(ubuf, p + in, chunk) : clear_user(ubuf, chunk);
+            if (r)
+                return done ? (long)done : -EFAULT;
+        } else if (p) {
+            memcpy((uint8_t *)buf + done, p + in, chunk);
+        } else {
+            memset((uint8_t *)buf + done, 0, chunk); /* a hole */
+        }
         done += chunk;
     }
+    if (user)
+        ip->atime = now();
     return done;
+}
+
+long tmpfs_read(struct inode *ip, uint64_t off, void *kbuf, uint32_t n)
+{
+    return read_pages(ip, off, kbuf, n, 0);
 }
 
 long tmpfs_read_user(struct inode *ip, uint64_t off, uint32_t ubuf, uint32_t n)
 {
-    if (off >= ip->size)
-        return 0;
-    if (n > ip->size - off)
-        n = (uint32_t)(ip->size - off);
-    uint32_t done = 0;
-    while (done < n) {
-        uint64_t pos = off + done;
-        uint32_t in = (uint32_t)(pos & (PAGE_SIZE - 1)), chunk = PAGE_SIZE - in;
-        if (chunk > n - done)
-            chunk = n - done;
-        uint8_t *p = tmpfs_page(ip, (uint32_t)(pos >> PAGE_SHIFT), 0);
-        int r = p ? copy_to_user(ubuf + done, p + in, chunk) : clear_user(ubuf + done, chunk);
-        if (r)
-            return done ? (long)done : -EFAULT;
-        done += chunk;
-    }
-    ip->atime = now();
-    return done;
+    return read_pages(ip, off, (void *)(uintptr_t)ubuf, n, 1);
 }
 
 long tmpfs_write(struct inode *ip, uint64_t off, const void *buf, uint32_t n, int user)
@@ -283,9 +288,7 @@ long tmpfs_write(struct inode *ip, uint64_t off, const void *buf, uint32_t n, in
     uint32_t done = 0;
     while (done < n) {
         uint64_t pos = off + done;
-        uint32_t in = (uint32_t)(pos & (PAGE_SIZE - 1)), chunk = PAGE_SIZE - in;
-        if (chunk > n - done)
-            chunk = n - done;
+        uint32_t in, chunk = page_piece(pos, n - done, &in);
         uint8_t *p = tmpfs_page(ip, (uint32_t)(pos >> PAGE_SHIFT), 1);
         if (!p) {
             if (!done)

@@ -129,6 +129,7 @@ void tty_init(void);
 void tty_poll_input(void);          /* called by the scheduler: moves console input in */
 extern const struct file_ops tty_ops;
 uint32_t kernel_random(void);
+long random_to_user(uint32_t ubuf, uint32_t n);  /* n random bytes; short on a fault */
 int tty_foreground_pgrp(void);
 
 /* cpio newc (pure, host-tested) */

@@ -35,13 +35,31 @@ static int at_base(int dirfd, const char *path, struct inode **base)
     return 0;
 }
 
-static long do_open(int dirfd, uint32_t upath, uint32_t flags, uint32_t mode)
+/* What every *at() call starts with: copy upath into path_a and find the directory it is
+ * relative to (*base, as at_base). */
+static int path_at(int dirfd, uint32_t upath, struct inode **base)
 {
     int r = get_path(upath, path_a);
     if (r)
         return r;
+    return at_base(dirfd, path_a, base);
+}
+
+/* path_at, then the lookup. On success *ip holds a reference the caller drops with iput. */
+static int lookup_at(int dirfd, uint32_t upath, int flags, struct inode **ip)
+{
+    struct inode *base;
+    int r = path_at(dirfd, upath, &base);
+    if (r)
+        return r;
+    return namei(base, path_a, flags, ip);
+}
+
+static long do_open(int dirfd, uint32_t upath, uint32_t flags, uint32_t mode)
+{
     struct inode *base, *ip;
-    if ((r = at_base(dirfd, path_a, &base)))
+    int r = path_at(dirfd, upath, &base);
+    if (r)
         return r;
     if (flags & O_CREAT) {
         r = vfs_create(base, path_a, S_IFREG | (mode & 07777), (flags & O_EXCL) != 0, &ip);
@@ -88,29 +106,21 @@ SYSCALL(openat) { return do_open((int)a0, a1, a2, a3); }
 SYSCALL(creat) { return do_open(AT_FDCWD, a0, O_CREAT | O_WRONLY | O_TRUNC, a1); }
 SYSCALL(close) { return fd_close((int)a0); }
 
-SYSCALL(read)
+/* read (wr 0) and write (wr 1): the user buffer is written by a read, read by a write. */
+static long do_rw(uint32_t fd, uint32_t buf, uint32_t n, int wr)
 {
-    struct file *f = fd_get((int)a0);
+    struct file *f = fd_get((int)fd);
     if (!f)
         return -EBADF;
-    if ((int32_t)a2 < 0)
+    if ((int32_t)n < 0)
         return -EINVAL;
-    if (a2 && !vm_access_ok(current->mm, a1, a2, 1))
+    if (n && !vm_access_ok(current->mm, buf, n, !wr))
         return -EFAULT;
-    return file_read(f, a1, a2);
+    return wr ? file_write(f, buf, n) : file_read(f, buf, n);
 }
 
-SYSCALL(write)
-{
-    struct file *f = fd_get((int)a0);
-    if (!f)
-        return -EBADF;
-    if ((int32_t)a2 < 0)
-        return -EINVAL;
-    if (a2 && !vm_access_ok(current->mm, a1, a2, 0))
-        return -EFAULT;
-    return file_write(f, a1, a2);
-}
+SYSCALL(read) { return do_rw(a0, a1, a2, 0); }
+SYSCALL(write) { return do_rw(a0, a1, a2, 1); }
 
 static long do_iov(uint32_t fd, uint32_t uiov, uint32_t cnt, int wr)
 {
@@ -233,6 +243,16 @@ static long put_stat(struct inode *ip, uint32_t ubuf)
     return copy_to_user(ubuf, &st, sizeof st);
 }
 
+/* The stat of an open file; a pipe has no inode and answers as an anonymous fifo. */
+static long put_file_stat(struct file *f, uint32_t ubuf)
+{
+    if (!f->ip) {
+        struct inode fake = { .mode = S_IFIFO | 0600, .nlink = 1, .ino = 0x7f000000u };
+        return put_stat(&fake, ubuf);
+    }
+    return put_stat(f->ip, ubuf);
+}
+
 static long stat_path(int dirfd, uint32_t upath, uint32_t ubuf, int follow, int empty_ok)
 {
     int r = get_path(upath, path_a);
@@ -242,11 +262,7 @@ static long stat_path(int dirfd, uint32_t upath, uint32_t ubuf, int follow, int 
             return put_stat(current->cwd, ubuf);
         if (!f)
             return -EBADF;
-        if (!f->ip) {
-            struct inode fake = { .mode = S_IFIFO | 0600, .nlink = 1, .ino = 0x7f000000u };
-            return put_stat(&fake, ubuf);
-        }
-        return put_stat(f->ip, ubuf);
+        return put_file_stat(f, ubuf);
     }
     if (r)
         return r;
@@ -269,11 +285,7 @@ SYSCALL(fstat64)
     struct file *f = fd_get((int)a0);
     if (!f)
         return -EBADF;
-    if (!f->ip) {
-        struct inode fake = { .mode = S_IFIFO | 0600, .nlink = 1, .ino = 0x7f000000u };
-        return put_stat(&fake, a1);
-    }
-    return put_stat(f->ip, a1);
+    return put_file_stat(f, a1);
 }
 
 SYSCALL(statx)
@@ -556,11 +568,9 @@ static long set_cwd(struct inode *ip)
 
 SYSCALL(chdir)
 {
-    int r = get_path(a0, path_a);
-    if (r)
-        return r;
     struct inode *ip;
-    if ((r = namei(0, path_a, LOOKUP_FOLLOW, &ip)))
+    int r = lookup_at(AT_FDCWD, a0, LOOKUP_FOLLOW, &ip);
+    if (r)
         return r;
     return set_cwd(ip);
 }
@@ -640,11 +650,9 @@ SYSCALL(ioctl)
 
 static long do_mkdir(int dirfd, uint32_t upath, uint32_t mode)
 {
-    int r = get_path(upath, path_a);
-    if (r)
-        return r;
     struct inode *base, *ip;
-    if ((r = at_base(dirfd, path_a, &base)))
+    int r = path_at(dirfd, upath, &base);
+    if (r)
         return r;
     if ((r = vfs_create(base, path_a, S_IFDIR | (mode & 07777), 1, &ip)))
         return r;
@@ -674,12 +682,10 @@ SYSCALL(mknod) { return do_mknod(a0, a1); }
 /* want_dir: 0 unlink, 1 rmdir */
 static long do_unlink(int dirfd, uint32_t upath, int want_dir)
 {
-    int r = get_path(upath, path_a);
-    if (r)
-        return r;
     struct inode *base, *dir;
     char name[NAME_MAX + 1];
-    if ((r = at_base(dirfd, path_a, &base)))
+    int r = path_at(dirfd, upath, &base);
+    if (r)
         return r;
     if ((r = nameiparent(base, path_a, &dir, name)))
         return r == -EEXIST ? -EBUSY : r;
@@ -838,10 +844,8 @@ static long do_symlink(uint32_t utarget, int nfd, uint32_t upath)
         return -ENOENT;
     if ((uint32_t)r > KHEAP_MAX - 1)
         return -ENAMETOOLONG;
-    if ((r = get_path(upath, path_a)))
-        return r;
     struct inode *base, *ip;
-    if ((r = at_base(nfd, path_a, &base)))
+    if ((r = path_at(nfd, upath, &base)))
         return r;
     char *t = kmalloc(strlen(path_b) + 1);
     if (!t)
@@ -892,13 +896,9 @@ static long do_access(int dirfd, uint32_t upath, uint32_t mode)
 {
     if (mode & ~7u)
         return -EINVAL;
-    int r = get_path(upath, path_a);
+    struct inode *ip;
+    int r = lookup_at(dirfd, upath, LOOKUP_FOLLOW, &ip);
     if (r)
-        return r;
-    struct inode *base, *ip;
-    if ((r = at_base(dirfd, path_a, &base)))
-        return r;
-    if ((r = namei(base, path_a, LOOKUP_FOLLOW, &ip)))
         return r;
     /* Everyone is root: only execute needs a permission bit. */
     if ((mode & 1) && !(ip->mode & 0111) && !S_ISTYPE(ip->mode, S_IFDIR))
@@ -913,13 +913,9 @@ SYSCALL(faccessat2) { return do_access((int)a0, a1, a2); }
 
 static long do_chmod(int dirfd, uint32_t upath, uint32_t mode, int follow)
 {
-    int r = get_path(upath, path_a);
+    struct inode *ip;
+    int r = lookup_at(dirfd, upath, follow ? LOOKUP_FOLLOW : 0, &ip);
     if (r)
-        return r;
-    struct inode *base, *ip;
-    if ((r = at_base(dirfd, path_a, &base)))
-        return r;
-    if ((r = namei(base, path_a, follow ? LOOKUP_FOLLOW : 0, &ip)))
         return r;
     ip->mode = (ip->mode & S_IFMT) | (mode & 07777);
     iput(ip);
@@ -950,13 +946,9 @@ static long chown_inode(struct inode *ip, uint32_t uid, uint32_t gid)
 
 static long do_chown(int dirfd, uint32_t upath, uint32_t uid, uint32_t gid, int follow)
 {
-    int r = get_path(upath, path_a);
+    struct inode *ip;
+    int r = lookup_at(dirfd, upath, follow ? LOOKUP_FOLLOW : 0, &ip);
     if (r)
-        return r;
-    struct inode *base, *ip;
-    if ((r = at_base(dirfd, path_a, &base)))
-        return r;
-    if ((r = namei(base, path_a, follow ? LOOKUP_FOLLOW : 0, &ip)))
         return r;
     chown_inode(ip, uid, gid);
     iput(ip);
@@ -986,11 +978,9 @@ static long do_truncate(uint32_t upath, uint64_t len)
 {
     if ((int64_t)len < 0)
         return -EINVAL;
-    int r = get_path(upath, path_a);
-    if (r)
-        return r;
     struct inode *ip;
-    if ((r = namei(0, path_a, LOOKUP_FOLLOW, &ip)))
+    int r = lookup_at(AT_FDCWD, upath, LOOKUP_FOLLOW, &ip);
+    if (r)
         return r;
     r = (int)trunc_inode(ip, len);
     iput(ip);
@@ -1022,7 +1012,7 @@ SYSCALL(umask)
 SYSCALL(utimensat)
 {
     /* utimensat(dirfd, path, times, flags): sets mtime to now (or as given, seconds only). */
-    struct inode *ip, *base;
+    struct inode *ip;
     int r;
     int held = 0;
     if (!a1) {
@@ -1031,11 +1021,7 @@ SYSCALL(utimensat)
             return -EBADF;
         ip = f->ip;
     } else {
-        if ((r = get_path(a1, path_a)))
-            return r;
-        if ((r = at_base((int)a0, path_a, &base)))
-            return r;
-        if ((r = namei(base, path_a, (a3 & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW, &ip)))
+        if ((r = lookup_at((int)a0, a1, (a3 & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW, &ip)))
             return r;
         held = 1;
     }

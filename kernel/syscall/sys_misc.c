@@ -88,45 +88,59 @@ static int clock_ns(uint32_t clk, uint64_t *ns)
     return -EINVAL;
 }
 
-SYSCALL(clock_gettime)
+/* Store ns at uts as a struct timespec: the 32-bit one, or (is64) the time64 one. */
+static long put_timespec(uint32_t uts, uint64_t ns, int is64)
 {
-    uint64_t ns;
-    int r = clock_ns(a0, &ns);
-    if (r)
-        return r;
+    if (is64) {
+        struct linux_timespec64 ts = { (int64_t)(ns / 1000000000ull), (int64_t)(ns % 1000000000ull) };
+        return copy_to_user(uts, &ts, sizeof ts);
+    }
     struct linux_timespec ts = { (int32_t)(ns / 1000000000ull), (int32_t)(ns % 1000000000ull) };
-    return copy_to_user(a1, &ts, sizeof ts);
+    return copy_to_user(uts, &ts, sizeof ts);
 }
 
-SYSCALL(clock_gettime64)
+/* Read the struct timespec at uts (32-bit, or is64 the time64 one): 0 or -EFAULT. */
+static int get_timespec(uint32_t uts, int is64, int64_t *s, int64_t *ns)
 {
-    uint64_t ns;
-    int r = clock_ns(a0, &ns);
-    if (r)
-        return r;
-    struct linux_timespec64 ts = { (int64_t)(ns / 1000000000ull), (int64_t)(ns % 1000000000ull) };
-    return copy_to_user(a1, &ts, sizeof ts);
+    if (is64) {
+        struct linux_timespec64 t;
+        if (copy_from_user(&t, uts, sizeof t))
+            return -EFAULT;
+        *s = t.tv_sec;
+        *ns = t.tv_nsec;
+    } else {
+        struct linux_timespec t;
+        if (copy_from_user(&t, uts, sizeof t))
+            return -EFAULT;
+        *s = t.tv_sec;
+        *ns = t.tv_nsec;
+    }
+    return 0;
 }
 
-SYSCALL(clock_getres)
+static long do_clock_gettime(uint32_t clk, uint32_t uts, int is64)
 {
     uint64_t ns;
-    int r = clock_ns(a0, &ns);
+    int r = clock_ns(clk, &ns);
     if (r)
         return r;
-    struct linux_timespec ts = { 0, 1000000000 / TIMER_HZ };
-    return a1 ? copy_to_user(a1, &ts, sizeof ts) : 0;
+    return put_timespec(uts, ns, is64);
 }
 
-SYSCALL(clock_getres_time64)
+/* Every clock ticks at TIMER_HZ; a null uts only checks the clock id. */
+static long do_clock_getres(uint32_t clk, uint32_t uts, int is64)
 {
     uint64_t ns;
-    int r = clock_ns(a0, &ns);
+    int r = clock_ns(clk, &ns);
     if (r)
         return r;
-    struct linux_timespec64 ts = { 0, 1000000000 / TIMER_HZ };
-    return a1 ? copy_to_user(a1, &ts, sizeof ts) : 0;
+    return uts ? put_timespec(uts, 1000000000 / TIMER_HZ, is64) : 0;
 }
+
+SYSCALL(clock_gettime) { return do_clock_gettime(a0, a1, 0); }
+SYSCALL(clock_gettime64) { return do_clock_gettime(a0, a1, 1); }
+SYSCALL(clock_getres) { return do_clock_getres(a0, a1, 0); }
+SYSCALL(clock_getres_time64) { return do_clock_getres(a0, a1, 1); }
 
 SYSCALL(reboot)
 {
@@ -172,14 +186,7 @@ SYSCALL(getrandom)
 {
     if (a2 & ~7u)
         return -EINVAL;
-    uint32_t done = 0;
-    while (done < a1) {
-        uint32_t v = kernel_random(), c = a1 - done < 4 ? a1 - done : 4;
-        if (copy_to_user(a0 + done, &v, c))
-            return done ? (long)done : -EFAULT;
-        done += c;
-    }
-    return done;
+    return random_to_user(a0, a1);
 }
 
 /* ---- poll and select: check every descriptor, sleep until any wakeup or the timeout ---- */
@@ -250,23 +257,8 @@ static int64_t ts_ms(uint32_t uts, int is64, int *err)
     if (!uts)
         return -1;
     int64_t s, ns;
-    if (is64) {
-        struct linux_timespec64 t;
-        if (copy_from_user(&t, uts, sizeof t)) {
-            *err = -EFAULT;
-            return 0;
-        }
-        s = t.tv_sec;
-        ns = t.tv_nsec;
-    } else {
-        struct linux_timespec t;
-        if (copy_from_user(&t, uts, sizeof t)) {
-            *err = -EFAULT;
-            return 0;
-        }
-        s = t.tv_sec;
-        ns = t.tv_nsec;
-    }
+    if ((*err = get_timespec(uts, is64, &s, &ns)))
+        return 0;
     if (s < 0 || ns < 0 || ns >= 1000000000) {
         *err = -EINVAL;
         return 0;

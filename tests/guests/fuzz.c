@@ -19,7 +19,16 @@
  *   - no shutdown, crash, watchdog, vcpu-0 down or NMI; block and hlt only with a timer event
  *     already pending, so they return at once; poll only with a timeout in the past.
  * Events may arrive at any time (a fuzzed call may unmask them): the event callback counts
- * them and returns through HYPERVISOR_iret with IF clear, which sets the mask again. */
+ * them and returns through HYPERVISOR_iret with IF clear, which sets the mask again.
+ *
+ * Guest options: seed=N (default 1), iters=N (default 6000); for chasing a failure: trace
+ * (every call and instruction, and a line when the tables mapping the image change),
+ * skip=MASK (1 iret, 2 block/hlt, 4 instructions, 8 multicall), mcop=N (multicall entries
+ * only of hypercall N). Lessons that shaped the rules above, each a crash of the fuzzer that
+ * looked like a Moat bug at first: an mmu_update list read from the guest's own page tables
+ * rewrites its code (updates of ordinary frames are plain writes); multicall entries past
+ * the ones written run stale buffer contents; random 32-bit pointers hit the image; the
+ * one-page boot stack overflows; 66/67 prefixes change immediate lengths. */
 #include "trap-lib.h"
 #include <xen/event_channel.h>
 #include <xen/vcpu.h>
@@ -71,6 +80,7 @@ static uint32_t buf_va, buf_end;     /* scratch 40..43: garbage buffers */
 static uint32_t hole_va;             /* scratch 44: unmapped */
 static uint32_t jit_va, hole2_va;    /* scratch 46 (code page), 47 unmapped */
 static uint32_t gdt_va, gdt_mfn;     /* scratch 30: read-only, holds a valid GDT page */
+static uint32_t vinfo_mfn;           /* scratch 31: only ever offered to register_vcpu_info */
 static uint32_t first_free_l2_slot;  /* first slot of the slot-3 L2 not used by the bootstrap */
 static uint32_t timer_port = 0xFFFFFFFF;
 static struct trap_info table[40];
@@ -281,6 +291,12 @@ static void gen_mmu_update(struct call *c)
     int valid;
     uint32_t len = (n < 64 ? n : 64) * sizeof(struct mmu_update);
     uint32_t p = gp(len, &valid);
+    /* Requests read from the guest's own page tables are its own PTEs: (ptr, val) pairs whose
+     * ptr names its own frames (the low bits 3 = MMU_PT_UPDATE_NO_TRANSLATE), and an update
+     * of an ordinary frame is a plain write (as on Xen) - the fuzzer would overwrite its own
+     * code. Read-only page tables as a request list are left out. */
+    if (p >= si.pt_base && p < si.pt_base + si.nr_pt_frames * 4096)
+        p = hole_va + (p & 0xFFF);
     if (valid)
         for (uint32_t i = 0; i * sizeof(struct mmu_update) < len; i++) {
             struct mmu_update *u = (struct mmu_update *)(p + i * sizeof(*u));
@@ -483,7 +499,16 @@ static void gen_vcpu_op(struct call *c)
     uint32_t p = gp(sizeof(struct vcpu_guest_context), &valid);
     if (valid && cmd == VCPUOP_register_vcpu_info) {
         struct vcpu_register_vcpu_info *ri = (struct vcpu_register_vcpu_info *)p;
-        ri->mfn = gm();
+        /* only a page nothing else writes, or frames Moat must refuse: a fuzzed clear/copy
+         * of a sacrificial page holding the vcpu_info would clear upcall_pending under a
+         * port that stays pending, and the next block would sleep for good (the guest's own
+         * doing, as on Xen) */
+        static const uint32_t k[] = { 0, 1, 2 };
+        switch (k[below(3)]) {
+        case 0: ri->mfn = vinfo_mfn; break;
+        case 1: ri->mfn = below(2) ? l3_mfn : l2_mfn; break;
+        default: ri->mfn = max_mfn + below(16); break;
+        }
         ri->offset = chance(50) ? below(64) * 64 : rnd();
         ri->rsvd = chance(80) ? 0 : rnd();
     }
@@ -626,6 +651,26 @@ static void gen_multicall(struct call *c, int depth)
             e->args[5] = gv();
             c->restore |= sub.restore;
         }
+    /* Moat reads entries until nr or the first unreadable one: whatever follows the list in
+     * the buffers (later structs, stale data of earlier iterations) would run as hypercalls
+     * the fuzzer never vetted (an update_va_mapping of its own code, a shutdown...). So a list
+     * with more entries claimed than written ends right at the unmapped page, and a pointer
+     * into the buffers that is not a fresh list gets its readable part filled with entries
+     * of an unknown number (-ENOSYS). */
+    uint32_t written = valid ? len / (uint32_t)sizeof(multicall_entry_t) : 0;
+    if (valid && n > written) {
+        uint32_t to = hole_va - len;
+        if (to >= buf_next) {
+            for (uint32_t i = 0; i < len; i += 4)
+                *(volatile uint32_t *)(to + i) = *(volatile uint32_t *)(p + i);
+            p = to;
+        } else {
+            n = written;
+        }
+    } else if (!valid && p >= buf_va && p < hole_va) {
+        for (uint32_t a = p & ~3u; a < hole_va; a += 4)
+            *(volatile uint32_t *)a = 0xFFFFFFFFu;
+    }
     c->a[0] = p;
     c->a[1] = n;
     /* entries may have changed anything a call can - also through a straddling or stale
@@ -995,6 +1040,7 @@ static void setup(void)
     hole2_va = mm_scratch_va(47);
     gdt_va = mm_scratch_va(30);
     gdt_mfn = mm_scratch_mfn(30);
+    vinfo_mfn = mm_scratch_mfn(31);
     /* the bootstrap region ends well before scratch 100; slots after it are free */
     first_free_l2_slot = ((mm_scratch_va(100) - 0xC0000000u) >> 21) + 1;
     MM_EXPECT(mm_remap(hole_va, mm_scratch_mfn(44), 0), 0, "unmap the page after the buffers");

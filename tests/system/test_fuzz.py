@@ -51,7 +51,8 @@ def test_fuzzer_is_deterministic():
     def counts():
         boot = run_moat_qemu(guest, "seed=7", "iters=3000", timeout=40)
         assert boot.status == 0, show(boot)
-        lines = [l for l in boot.stdout.splitlines()
+        # the events count depends on when timer interrupts land: left out
+        lines = [re.sub(r", \d+ events$", "", l) for l in boot.stdout.splitlines()
                  if re.match(r"^fuzz: (\d+ calls|results|  +-\d+:|\d+ multicall)", l)]
         assert lines, show(boot)
         return lines

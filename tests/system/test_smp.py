@@ -58,7 +58,9 @@ def test_native_suites_and_hotplug_under_load_4_cpus():
     check_suites(boot, 4, "native")
 
 
-@pytest.mark.parametrize("pcpus,vcpus", [(2, 2), (2, 4)])
+# 4 vcpus on 2 physical CPUs passes too but costs ~50 s (tools/moat-qemu --smp 2 build/kernel
+# test vcpus=4); the shell test below runs 4 vcpus on 2 CPUs, with `make test`'s time in mind.
+@pytest.mark.parametrize("pcpus,vcpus", [(2, 2)])
 def test_moat_suites_and_hotplug_under_load(pcpus, vcpus):
     require(MOAT)
     require(KERNEL)
@@ -115,8 +117,14 @@ class Shell:
         text = re.sub(r"^syscall \d+ not implemented .*\n", "", text.lstrip("\n"), flags=re.M)
         return text
 
+    def last(self, line):
+        """The last line a command printed (the console echo of the typed line may arrive in
+        pieces, redrawn by busybox's line editor, so only the end of the output is certain)."""
+        out = self.run(line).strip().splitlines()
+        return out[-1].strip() if out else ""
+
     def stat(self, cpu):
-        line = self.run(f"cat {CPU}/cpu{cpu}/stat")
+        line = self.last(f"cat {CPU}/cpu{cpu}/stat")
         m = re.search(r"ticks (\d+) ipis (\d+) stray (\d+) boots (\d+) state (\w+)", line)
         assert m, line
         return {"ticks": int(m[1]), "ipis": int(m[2]), "stray": int(m[3]), "boots": int(m[4]),
@@ -145,24 +153,26 @@ def shell4(request):
 def test_shell_takes_cpus_offline_and_online_through_sysfs(shell4):
     sh = shell4
     assert "smp: 4 CPUs online" in sh.out
-    assert sh.run(f"cat {CPU}/online {CPU}/possible").split() == ["0-3", "0-3"]
-    assert sh.run(f"ls {CPU}/cpu0").split() == ["stat"]  # the boot CPU stays
+    assert sh.last(f"cat {CPU}/possible") == "0-3"
+    assert sh.last(f"cat {CPU}/online") == "0-3"
+    assert sh.last(f"ls {CPU}/cpu0 | wc -w") == "1"  # only stat: the boot CPU stays
+    assert sh.last(f"ls {CPU}/cpu1 | wc -w") == "2"  # online and stat
     for cpu in (1, 3, 2):
-        assert sh.run(f"echo 0 > {CPU}/cpu{cpu}/online; echo rc=$?").strip().endswith("rc=0")
-        assert sh.run(f"cat {CPU}/cpu{cpu}/online").strip() == "0"
-    assert sh.run(f"cat {CPU}/online").strip() == "0"
+        assert sh.last(f"echo 0 > {CPU}/cpu{cpu}/online; echo rc=$?") == "rc=0"
+        assert sh.last(f"cat {CPU}/cpu{cpu}/online") == "0"
+    assert sh.last(f"cat {CPU}/online") == "0"
     before = {c: sh.stat(c) for c in (1, 2, 3)}
     sh.run("sleep 1")
     for c in (1, 2, 3):  # offline: parked, not one interrupt
         after = sh.stat(c)
         assert after == before[c] and after["state"] == "offline", (before[c], after)
     # refusals: a bad value, a CPU already offline written 0 again is accepted (as Linux)
-    assert "rc=1" in sh.run(f"echo 7 > {CPU}/cpu1/online; echo rc=$?")
-    assert "rc=0" in sh.run(f"echo 0 > {CPU}/cpu1/online; echo rc=$?")
-    assert "rc=1" in sh.run(f"echo 1 > {CPU}/cpu1/stat; echo rc=$?")
+    assert sh.last(f"echo 7 > {CPU}/cpu1/online; echo rc=$?") == "rc=1"
+    assert sh.last(f"echo 0 > {CPU}/cpu1/online; echo rc=$?") == "rc=0"
+    assert sh.last(f"echo 1 > {CPU}/cpu1/stat; echo rc=$?") == "rc=1"
     for cpu in (2, 1, 3):
-        assert sh.run(f"echo 1 > {CPU}/cpu{cpu}/online; echo rc=$?").strip().endswith("rc=0")
-    assert sh.run(f"cat {CPU}/online").strip() == "0-3"
+        assert sh.last(f"echo 1 > {CPU}/cpu{cpu}/online; echo rc=$?") == "rc=0"
+    assert sh.last(f"cat {CPU}/online") == "0-3"
     for c in (1, 2, 3):  # back through the boot path (a PV vcpu ticks only with work: no tick check)
         after = sh.stat(c)
         assert after["state"] == "online" and after["boots"] == before[c]["boots"] + 1, after
@@ -177,7 +187,8 @@ def test_one_cpu_is_uniprocessor_as_before():
     try:
         s.read_until(PROMPT)
         assert "smp: 1 CPUs online" in s.out
-        assert s.run(f"cat {CPU}/online").strip() == "0"
-        assert s.run(f"ls {CPU}").split() == ["cpu0", "online", "possible"]
+        assert s.last(f"cat {CPU}/online") == "0"
+        assert s.last(f"ls {CPU} | wc -w") == "3"  # cpu0 online possible
+        assert s.last(f"ls {CPU}/cpu0") == "stat"
     finally:
         s.close()

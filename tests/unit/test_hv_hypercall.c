@@ -20,12 +20,13 @@
 #include "hypercall.h"
 #include "uaccess.h"
 #include "extable.h"
+#include "guest_window.h"
 #include "domain.h"
 
 /* ---- the simulated machine ----------------------------------------------------------------- */
-#define GWIN 0x00400000u
 #define GWIN_SIZE 0x10000u
-static uint8_t gmem[GWIN_SIZE];
+uint8_t gmem[GWIN_SIZE];
+const uint32_t gwin_size = GWIN_SIZE;
 static struct domain dom;
 static struct vcpu vcpu0;
 static struct cpu cpu0;
@@ -33,27 +34,6 @@ struct cpu *host_test_cpu = &cpu0;
 const struct extable_entry __ex_table_start[1], __ex_table_end[1];
 char moat_cmdline[1024] = "loglevel=3";
 
-static int in_win(uint32_t a) { return a >= GWIN && a < GWIN + GWIN_SIZE; }
-
-uint32_t raw_copy(void *dst, const void *src, uint32_t n)
-{
-    uint32_t d = (uint32_t)(uintptr_t)dst, s = (uint32_t)(uintptr_t)src;
-    for (uint32_t i = 0; i < n; i++) {
-        if (in_win(d)) {
-            /* copy_to_guest */
-            if (!in_win(d + i))
-                return n - i;
-            gmem[d + i - GWIN] = ((const uint8_t *)src)[i];
-        } else if (in_win(s)) {
-            if (!in_win(s + i))
-                return n - i;
-            ((uint8_t *)dst)[i] = gmem[s + i - GWIN];
-        } else {
-            return n - i;   /* neither side is mapped guest memory: a fault */
-        }
-    }
-    return 0;
-}
 
 static char console_out[20000];
 static size_t console_len;
@@ -72,12 +52,9 @@ void domain_shutdown(struct domain *d, uint8_t reason) { shutdowns++; last_reaso
 
 static struct cpu_user_regs regs;
 
-/* Rows other parts add to the table (issue 4, 5...) get weak stand-ins here, generated from
- * the table itself, so this test links whatever the table holds; the real handlers linked
- * into this test (console_io.c, ...) are strong and win. Old-style definitions: any arity. */
-#include "hypercall_table.h"
-#define FAKE(nr, fn, n) long __attribute__((weak)) fn() { return -9999; }
-HYPERCALL_TABLE(FAKE)
+/* Rows other parts add to the table (issue 4, 5...) get weak stand-ins from hv_weak_handlers.c,
+ * so this test links whatever the table holds; the real handlers linked into this test
+ * (console_io.c, ...) are strong and win. */
 
 /* Issue 6 (H8): sched_op.c hands block/yield/poll to the scheduler (sched.c, which needs the
  * machine; its own tests boot guests): stand-ins that answer as a lone runnable vcpu would. */

@@ -20,14 +20,15 @@
 #include "hypercall.h"
 #include "uaccess.h"
 #include "extable.h"
+#include "guest_window.h"
 #include "domain.h"
 #include "stats.h"
 #include "debug_keys.h"
 
 /* ---- the simulated machine ----------------------------------------------------------------- */
-#define GWIN 0x00400000u
 #define GWIN_SIZE 0x20000u
-static uint8_t gmem[GWIN_SIZE];
+uint8_t gmem[GWIN_SIZE];
+const uint32_t gwin_size = GWIN_SIZE;
 static struct domain dom;
 static struct vcpu vcpu0, vcpu1;
 static struct cpu cpu0;
@@ -36,26 +37,6 @@ struct domain *domains[MOAT_MAX_DOMAINS];
 uint64_t moat_boot_tsc = 1000;
 const struct extable_entry __ex_table_start[1], __ex_table_end[1];
 
-static int in_win(uint32_t a) { return a >= GWIN && a < GWIN + GWIN_SIZE; }
-
-uint32_t raw_copy(void *dst, const void *src, uint32_t n)
-{
-    uint32_t d = (uint32_t)(uintptr_t)dst, s = (uint32_t)(uintptr_t)src;
-    for (uint32_t i = 0; i < n; i++) {
-        if (in_win(d)) {
-            if (!in_win(d + i))
-                return n - i;
-            gmem[d + i - GWIN] = ((const uint8_t *)src)[i];
-        } else if (in_win(s)) {
-            if (!in_win(s + i))
-                return n - i;
-            ((uint8_t *)dst)[i] = gmem[s + i - GWIN];
-        } else {
-            return n - i;
-        }
-    }
-    return 0;
-}
 
 static char out[20000];
 static size_t out_len;

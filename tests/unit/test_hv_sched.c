@@ -20,14 +20,15 @@
 #include <xen/event_channel.h>
 #include "domain.h"
 #include "extable.h"
+#include "guest_window.h"
 
 long do_event_channel_op(uint32_t cmd, uint32_t arg);
 long do_set_timer_op(uint32_t lo, uint32_t hi);
 long do_vcpu_op(uint32_t cmd, uint32_t vcpuid, uint32_t arg);
 
-#define GWIN 0x00400000u
 #define GWIN_SIZE 0x1000u
-static uint8_t gmem[GWIN_SIZE];
+uint8_t gmem[GWIN_SIZE];
+const uint32_t gwin_size = GWIN_SIZE;
 static struct domain dom;
 static struct vcpu va, vb;
 static struct shared_info si;
@@ -36,20 +37,6 @@ struct cpu *host_test_cpu = &cpu0;
 struct domain *domains[MOAT_MAX_DOMAINS];
 const struct extable_entry __ex_table_start[1], __ex_table_end[1];
 
-static int in_win(uint32_t a) { return a >= GWIN && a < GWIN + GWIN_SIZE; }
-uint32_t raw_copy(void *dst, const void *src, uint32_t n)
-{
-    uint32_t d = (uint32_t)(uintptr_t)dst, s = (uint32_t)(uintptr_t)src;
-    for (uint32_t i = 0; i < n; i++) {
-        if (in_win(d) && in_win(d + i))
-            gmem[d + i - GWIN] = ((const uint8_t *)src)[i];
-        else if (in_win(s) && in_win(s + i))
-            ((uint8_t *)dst)[i] = gmem[s + i - GWIN];
-        else
-            return n - i;
-    }
-    return 0;
-}
 
 static s_time_t now_ns;
 s_time_t NOW(void) { return now_ns; }

@@ -9,22 +9,12 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "smp.h"
+#include "fw_table.h"
 
 #define SDT_HEADER_LEN 36
 #define MADT_LOCAL_APIC 0
 #define MADT_LAPIC_OVERRIDE 5
 #define MADT_ENABLED 1
-
-static uint32_t rd32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-
-static int sum_ok(const uint8_t *p, uint32_t len)
-{
-    uint8_t s = 0;
-    for (uint32_t i = 0; i < len; i++)
-        s = (uint8_t)(s + p[i]);
-    return s == 0;
-}
 
 static int sig_is(const uint8_t *p, const char *sig, unsigned n)
 {
@@ -40,8 +30,8 @@ static uint32_t scan_rsdp(phys_read_fn rd, void *ctx, uint32_t pa, uint32_t len)
     if (!p)
         return 0;
     for (uint32_t off = 0; off + 20 <= len; off += 16)
-        if (sig_is(p + off, "RSD PTR ", 8) && sum_ok(p + off, 20))
-            return rd32(p + off + 16);      /* the RSDT's physical address */
+        if (sig_is(p + off, "RSD PTR ", 8) && fw_sum_ok(p + off, 20))
+            return fw_rd32(p + off + 16);      /* the RSDT's physical address */
     return 0;
 }
 
@@ -52,11 +42,11 @@ static const uint8_t *map_sdt(phys_read_fn rd, void *ctx, uint32_t pa, const cha
     const uint8_t *h = rd(ctx, pa, SDT_HEADER_LEN);
     if (!h || !sig_is(h, sig, 4))
         return NULL;
-    uint32_t len = rd32(h + 4);
+    uint32_t len = fw_rd32(h + 4);
     if (len < SDT_HEADER_LEN || len > 4096)
         return NULL;
     const uint8_t *t = rd(ctx, pa, len);
-    if (!t || !sum_ok(t, len))
+    if (!t || !fw_sum_ok(t, len))
         return NULL;
     *len_out = len;
     return t;
@@ -77,13 +67,9 @@ static void add_cpu(struct smp_cpu_list *out, uint8_t apic)
 int acpi_find_cpus(phys_read_fn rd, void *ctx, struct smp_cpu_list *out)
 {
     *out = (struct smp_cpu_list){ 0 };
-    uint32_t rsdt = 0;
-    const uint8_t *bda = rd(ctx, 0x40e, 2);
-    if (bda) {
-        uint32_t ebda = (uint32_t)rd16(bda) << 4;
-        if (ebda >= 0x80000 && ebda < 0xa0000)
-            rsdt = scan_rsdp(rd, ctx, ebda, 1024);
-    }
+    uint32_t rsdt = 0, ebda = fw_ebda_base(rd, ctx);
+    if (ebda)
+        rsdt = scan_rsdp(rd, ctx, ebda, 1024);
     if (!rsdt)
         rsdt = scan_rsdp(rd, ctx, 0xe0000, 0x20000);
     if (!rsdt)
@@ -98,7 +84,7 @@ int acpi_find_cpus(phys_read_fn rd, void *ctx, struct smp_cpu_list *out)
     if (n > 64)
         n = 64;
     for (uint32_t i = 0; i < n; i++)
-        entries[i] = rd32(r + SDT_HEADER_LEN + 4 * i);
+        entries[i] = fw_rd32(r + SDT_HEADER_LEN + 4 * i);
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *m = map_sdt(rd, ctx, entries[i], "APIC", &len);
         if (!m)
@@ -106,21 +92,21 @@ int acpi_find_cpus(phys_read_fn rd, void *ctx, struct smp_cpu_list *out)
         if (len < SDT_HEADER_LEN + 8)
             return -3;
         out->table_pa = entries[i];
-        out->lapic_pa = rd32(m + SDT_HEADER_LEN);
+        out->lapic_pa = fw_rd32(m + SDT_HEADER_LEN);
         uint32_t off = SDT_HEADER_LEN + 8;
         while (off + 2 <= len) {
             uint8_t type = m[off], elen = m[off + 1];
             if (elen < 2 || off + elen > len)
                 return -4;                  /* a loop or an overrun: distrust all of it */
             if (type == MADT_LOCAL_APIC && elen >= 8) {
-                if (rd32(m + off + 4) & MADT_ENABLED)
+                if (fw_rd32(m + off + 4) & MADT_ENABLED)
                     add_cpu(out, m[off + 3]);
                 else
                     out->disabled++;
             } else if (type == MADT_LAPIC_OVERRIDE && elen >= 12) {
-                uint32_t hi = rd32(m + off + 8);
+                uint32_t hi = fw_rd32(m + off + 8);
                 if (hi == 0)
-                    out->lapic_pa = rd32(m + off + 4);
+                    out->lapic_pa = fw_rd32(m + off + 4);
             }
             off += elen;
         }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "smp.h"
+#include "fw_table.h"
 
 #define MPF_SIG  0x5f504d5fu    /* "_MP_" */
 #define MPC_SIG  0x504d4350u    /* "PCMP" */
@@ -20,17 +21,6 @@
 #define MP_PROC_EN   0x01
 #define MP_PROC_BP   0x02
 
-static uint32_t rd32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-
-static int sum_ok(const uint8_t *p, uint32_t len)
-{
-    uint8_t s = 0;
-    for (uint32_t i = 0; i < len; i++)
-        s = (uint8_t)(s + p[i]);
-    return s == 0;
-}
-
 /* Scans [pa, pa+len) on 16-byte boundaries for a valid floating pointer. */
 static uint32_t scan_mpf(phys_read_fn rd, void *ctx, uint32_t pa, uint32_t len)
 {
@@ -39,7 +29,7 @@ static uint32_t scan_mpf(phys_read_fn rd, void *ctx, uint32_t pa, uint32_t len)
         return 0;
     for (uint32_t off = 0; off + 16 <= len; off += 16) {
         const uint8_t *f = p + off;
-        if (rd32(f) == MPF_SIG && f[8] == 1 && sum_ok(f, 16) && (f[9] == 1 || f[9] == 4))
+        if (fw_rd32(f) == MPF_SIG && f[8] == 1 && fw_sum_ok(f, 16) && (f[9] == 1 || f[9] == 4))
             return pa + off;
     }
     return 0;
@@ -47,13 +37,9 @@ static uint32_t scan_mpf(phys_read_fn rd, void *ctx, uint32_t pa, uint32_t len)
 
 static uint32_t find_mpf(phys_read_fn rd, void *ctx)
 {
-    uint32_t found = 0;
-    const uint8_t *bda = rd(ctx, 0x40e, 2);
-    if (bda) {
-        uint32_t ebda = (uint32_t)rd16(bda) << 4;
-        if (ebda >= 0x80000 && ebda < 0xa0000)
-            found = scan_mpf(rd, ctx, ebda, 1024);
-    }
+    uint32_t found = 0, ebda = fw_ebda_base(rd, ctx);
+    if (ebda)
+        found = scan_mpf(rd, ctx, ebda, 1024);
     if (!found)
         found = scan_mpf(rd, ctx, 639 * 1024, 1024);
     if (!found)
@@ -90,21 +76,21 @@ int mptable_find_cpus(phys_read_fn rd, void *ctx, struct smp_cpu_list *out)
         return -1;
     out->mpf_pa = mpf_pa;
     const uint8_t *f = rd(ctx, mpf_pa, 16);
-    uint32_t table = rd32(f + 4);
+    uint32_t table = fw_rd32(f + 4);
     if (f[11] != 0 || table == 0)
         return -2;                  /* a "default configuration": Moat does not guess one */
     const uint8_t *h = rd(ctx, table, MPC_HEADER_LEN);
-    if (!h || rd32(h) != MPC_SIG)
+    if (!h || fw_rd32(h) != MPC_SIG)
         return -3;
-    uint16_t len = rd16(h + 4);
+    uint16_t len = fw_rd16(h + 4);
     if (len < MPC_HEADER_LEN)
         return -3;
     const uint8_t *t = rd(ctx, table, len);
-    if (!t || !sum_ok(t, len))
+    if (!t || !fw_sum_ok(t, len))
         return -4;
     out->table_pa = table;
-    out->lapic_pa = rd32(t + 36);
-    uint16_t count = rd16(t + 34);
+    out->lapic_pa = fw_rd32(t + 36);
+    uint16_t count = fw_rd16(t + 34);
     uint32_t off = MPC_HEADER_LEN;
     int have_bsp = 0;
     for (uint16_t i = 0; i < count; i++) {

@@ -51,7 +51,29 @@ static void xen_cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uin
                  : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
 }
 
+/* Per-vcpu shadow of the TLS descriptors each vcpu last queued or wrote through xen_load_tls
+ * (H18), so a batched context switch can leave out an update_descriptor whose value is
+ * already loaded. A slot is skipped only when BOTH the shadow and the GDT itself hold the
+ * wanted value: the shadow covers a write still queued in this vcpu's batch (the GDT page
+ * shows it only after the flush), the GDT covers a write that failed or came from elsewhere.
+ * Any other write to a TLS slot clears that slot's shadow. */
+struct tls_shadow {
+    const uint64_t *gdt;
+    uint64_t d[GDT_TLS_ENTRIES];
+    unsigned valid; /* bit i: d[i] is the last value queued or written for slot i */
+};
+static struct tls_shadow tls_shadow[XEN_MAX_CPUS];
+
+static void xen_queue_gdt_entry(uint64_t *gdt, unsigned i, uint64_t d);
+
 static void xen_write_gdt_entry(uint64_t *gdt, unsigned i, uint64_t d)
+{
+    if (i >= GDT_ENTRY_TLS_MIN && i < GDT_ENTRY_TLS_MIN + GDT_TLS_ENTRIES)
+        tls_shadow[xen_smp_cpu()].valid &= ~(1u << (i - GDT_ENTRY_TLS_MIN));
+    xen_queue_gdt_entry(gdt, i, d);
+}
+
+static void xen_queue_gdt_entry(uint64_t *gdt, unsigned i, uint64_t d)
 {
     if (!gdt_loaded) {
         gdt[i] = d; /* still an ordinary writable page */
@@ -130,8 +152,22 @@ static void xen_load_tr(unsigned sel) { }
 static void xen_load_tls(uint64_t *gdt, unsigned first, const uint64_t tls[GDT_TLS_ENTRIES])
 {
     asm volatile("movw %w0, %%fs\n\tmovw %w0, %%gs" : : "r"(0) : "memory");
-    for (unsigned i = 0; i < GDT_TLS_ENTRIES; i++)
-        xen_write_gdt_entry(gdt, first + i, tls[i]);
+    struct tls_shadow *sh = &tls_shadow[xen_smp_cpu()];
+    /* Only the batched switch skips: unbatched, every slot is written (the reference path). */
+    int skip = gdt_loaded && first == GDT_ENTRY_TLS_MIN && sh->gdt == gdt && xen_lazy_cpu_active();
+    if (sh->gdt != gdt || first != GDT_ENTRY_TLS_MIN) {
+        sh->gdt = gdt;
+        sh->valid = 0;
+    }
+    for (unsigned i = 0; i < GDT_TLS_ENTRIES; i++) {
+        if (skip && (sh->valid & (1u << i)) && sh->d[i] == tls[i] && gdt[first + i] == tls[i])
+            continue;
+        xen_queue_gdt_entry(gdt, first + i, tls[i]);
+        if (first == GDT_ENTRY_TLS_MIN && gdt_loaded) {
+            sh->d[i] = tls[i];
+            sh->valid |= 1u << i;
+        }
+    }
 }
 
 static void xen_load_esp0(uint32_t ss0, uint32_t esp0)

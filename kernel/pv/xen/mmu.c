@@ -236,15 +236,37 @@ void xen_write_cr3(uint32_t pa)
         current_cr3 = pa;
 }
 
+/* Per-vcpu shadow of the LDT each vcpu last asked for (H18): the batched context switch
+ * leaves SET_LDT out when the next task's LDT is the one loaded (both "none", normally).
+ * The shadow is set when SET_LDT is queued or succeeds, and forgotten when one fails, directly
+ * or as a batch entry (xen_ldt_shadow_forget, from the multicall failure report). */
+struct ldt_shadow {
+    uint32_t base;
+    unsigned entries;
+    int valid;
+};
+static struct ldt_shadow ldt_shadow[XEN_MAX_CPUS];
+
+void xen_ldt_shadow_forget(void) { ldt_shadow[xen_smp_cpu()].valid = 0; }
+
 /* The LDT is given by its (page-aligned, read-only) virtual address and entry count. */
 void xen_load_ldt(uint32_t base, unsigned entries)
 {
-    if (queue_mmuext(MMUEXT_SET_LDT, entries ? base : 0, entries) == 0)
+    struct ldt_shadow *sh = &ldt_shadow[xen_smp_cpu()];
+    uint32_t va = entries ? base : 0;
+    if (xen_lazy_cpu_active() && sh->valid && sh->base == va && sh->entries == entries)
+        return; /* already loaded; only the batched switch skips (unbatched is the reference) */
+    sh->valid = 0;
+    if (queue_mmuext(MMUEXT_SET_LDT, va, entries) == 0) {
+        *sh = (struct ldt_shadow){ .base = va, .entries = entries, .valid = 1 };
         return;
+    }
     struct mmuext_op op = { .cmd = MMUEXT_SET_LDT };
-    op.arg1.linear_addr = entries ? base : 0;
+    op.arg1.linear_addr = va;
     op.arg2.nr_ents = entries;
     long rc = HYPERVISOR_mmuext_op(&op, 1, 0, DOMID_SELF);
     if (rc)
         report("mmuext_op SET_LDT", rc, base, entries);
+    else
+        *sh = (struct ldt_shadow){ .base = va, .entries = entries, .valid = 1 };
 }

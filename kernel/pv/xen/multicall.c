@@ -78,6 +78,8 @@ static long issue(struct multicall_entry *e, unsigned n)
 
 static void failed(const struct multicall_entry *e, unsigned i)
 {
+    if (e->op == __HYPERVISOR_mmuext_op)
+        xen_ldt_shadow_forget(); /* it may have been a SET_LDT: never skip on a failed one */
     if (mc_errors++ < 8)
         printk(KERN_ERR "xen: batched hypercall %lu (entry %u) failed: %ld\n", (unsigned long)e->op, i,
                (long)e->result);

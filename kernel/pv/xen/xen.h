@@ -42,6 +42,7 @@ void xen_flush_tlb_single(uint32_t va);
 uint32_t xen_read_cr3(void);
 void xen_write_cr3(uint32_t pa);
 void xen_load_ldt(uint32_t base, unsigned entries);
+void xen_ldt_shadow_forget(void);         /* mmu.c: a SET_LDT failed; reissue next time */
 long xen_mmu_update_one(const void *entry, uint64_t val); /* raw, for tests: the Xen status */
 int xen_mmuext(unsigned cmd, uint32_t arg);
 
