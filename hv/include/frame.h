@@ -49,10 +49,9 @@ struct frame {
     uint32_t count;
 };
 
-
-
 /* The table itself: frame_table[mfn] for 0 <= mfn < frame_table_size. Allocated by the
  * hypervisor at boot (hv/mm/frame.c); the host unit tests allocate a simulated one. */
 extern struct frame *frame_table;
 extern mfn_t frame_table_size;
+
 #endif
