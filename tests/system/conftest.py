@@ -13,6 +13,7 @@ moat-qemu that ignores its own timeout fails the test instead of hanging the sui
 
 import collections
 import os
+import selectors
 import subprocess
 import time
 from pathlib import Path
@@ -174,3 +175,81 @@ def multiboot_probe(tmp_path_factory):
     subprocess.run(["ld", "-m", "elf_i386", "-Ttext", "0x100000", "-o", str(elf), str(obj)],
                    check=True)
     return elf
+
+
+# ---------------------------------------------------------------- typing at the guest's shell
+
+INITRD = BUILD / "initrd.cpio"
+PROMPT = "/ # "
+
+
+class SerialConsole:
+    """QEMU with the guest's serial port on this process's pipes, to type at the busybox shell
+    (tools/moat-qemu reads stdin only interactively). mode "moat": Moat is the multiboot kernel
+    and the guest kernel (with guest_args as its command line) and the initrd its modules;
+    "native": the guest kernel boots directly. Subclasses may refine `out` and `run`."""
+
+    def __init__(self, mode="native", timeout=120, smp=1, guest_args=""):
+        self.deadline = time.monotonic() + timeout
+        cmd = ["qemu-system-i386", "-accel", "tcg", "-cpu", "max", "-m", "256",
+               *(["-smp", str(smp)] if smp != 1 else []), "-display", "none", "-no-reboot", "-monitor", "none", "-nic", "none",
+               "-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+        if mode == "moat":  # Moat is the multiboot kernel; the guest and initrd its modules
+            guest = f"{KERNEL} {guest_args}" if guest_args else str(KERNEL)
+            cmd += ["-kernel", str(MOAT), "-initrd", f"{guest},{INITRD}"]
+        else:
+            cmd += ["-kernel", str(KERNEL), "-initrd", str(INITRD)]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, cwd=REPO)
+        self.sel = selectors.DefaultSelector()
+        self.sel.register(self.proc.stdout, selectors.EVENT_READ)
+        self.raw = ""
+
+    @property
+    def out(self):
+        return self.raw.replace("\r\n", "\n")
+
+    def read_until(self, text, start=0):
+        """Output up to and including the first `text` after offset start; fails on timeout."""
+        while text not in self.out[start:]:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                self.close()
+                pytest.fail(f"timed out waiting for {text!r}; output:\n{self.tail()}")
+            if not self.sel.select(timeout=min(left, 1.0)):
+                continue
+            data = os.read(self.proc.stdout.fileno(), 65536)
+            if not data:
+                self.close()
+                pytest.fail(f"QEMU ended before {text!r}; output:\n{self.tail()}")
+            self.raw += data.decode("utf-8", "replace")
+        return self.out[start:self.out.index(text, start) + len(text)]
+
+    def run(self, line):
+        """Types one command line at the prompt; returns what it printed before the next one."""
+        start = len(self.out)
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
+        text = self.read_until(PROMPT, start)
+        # the echo of the line itself, then the output, then the prompt
+        text = text[:-len(PROMPT)]
+        if line in text:
+            text = text[text.index(line) + len(line):]
+        return text.lstrip("\n")
+
+    def wait(self):
+        try:
+            status = self.proc.wait(timeout=max(1, self.deadline - time.monotonic()))
+            self.raw += self.proc.stdout.read().decode("utf-8", "replace")
+            return status
+        except subprocess.TimeoutExpired:
+            self.close()
+            pytest.fail("QEMU did not power off; output:\n" + self.tail())
+
+    def tail(self, n=60):
+        return "\n".join(self.out.splitlines()[-n:])
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()

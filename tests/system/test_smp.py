@@ -14,21 +14,14 @@
   * with one CPU nothing changes ("smp: 1 CPUs online").
 """
 
-import os
 import re
-import selectors
-import subprocess
-import time
 
 import pytest
 
-from conftest import BUILD, KERNEL, MOAT, REPO, require, run_moat_qemu, show
-
-INITRD = BUILD / "initrd.cpio"
+from conftest import INITRD, KERNEL, MOAT, PROMPT, SerialConsole, require, run_moat_qemu, show
 
 KSUMMARY = re.compile(r"^kernel: (\d+) passed, (\d+) failed\s*$", re.M)
 USUMMARY = re.compile(r"^usertests: (\d+) passed, (\d+) failed\s*$", re.M)
-PROMPT = "/ # "
 CPU = "/sys/devices/system/cpu"
 
 
@@ -70,52 +63,21 @@ def test_moat_suites_and_hotplug_under_load(pcpus, vcpus):
     check_suites(boot, vcpus, "PV vcpus")
 
 
-class Shell:
-    """The native kernel's busybox shell on QEMU's serial port (as in test_user.py)."""
+class Shell(SerialConsole):
+    """The busybox shell on QEMU's serial port (conftest.SerialConsole) with smp CPUs, on Moat
+    with `vcpus=` when vcpus is given. Its output drops terminal escapes and the kernel's
+    one-time "syscall N not implemented" notices, which the hotplug reads must not see."""
 
     def __init__(self, smp, vcpus=None, timeout=90):
-        self.deadline = time.monotonic() + timeout
-        cmd = ["qemu-system-i386", "-accel", "tcg", "-cpu", "max", "-m", "256", "-smp", str(smp),
-               "-display", "none", "-no-reboot", "-monitor", "none", "-nic", "none",
-               "-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
-        if vcpus:  # on Moat: the guest kernel (with its command line) and the initrd are modules
-            cmd += ["-kernel", str(MOAT), "-initrd", f"{KERNEL} vcpus={vcpus},{INITRD}"]
-        else:
-            cmd += ["-kernel", str(KERNEL), "-initrd", str(INITRD)]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, cwd=REPO)
-        self.sel = selectors.DefaultSelector()
-        self.sel.register(self.proc.stdout, selectors.EVENT_READ)
-        self.raw = ""
+        super().__init__("moat" if vcpus else "native", timeout, smp=smp,
+                         guest_args=f"vcpus={vcpus}" if vcpus else "")
 
     @property
     def out(self):
-        return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", self.raw.replace("\r\n", "\n"))
-
-    def read_until(self, text, start=0):
-        while text not in self.out[start:]:
-            left = self.deadline - time.monotonic()
-            if left <= 0:
-                self.close()
-                pytest.fail(f"timed out waiting for {text!r}; output:\n{self.out[-3000:]}")
-            if not self.sel.select(timeout=min(left, 1.0)):
-                continue
-            data = os.read(self.proc.stdout.fileno(), 65536)
-            if not data:
-                self.close()
-                pytest.fail(f"QEMU ended before {text!r}; output:\n{self.out[-3000:]}")
-            self.raw += data.decode("utf-8", "replace")
-        return self.out[start:self.out.index(text, start) + len(text)]
+        return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", super().out)
 
     def run(self, line):
-        start = len(self.out)
-        self.proc.stdin.write(line.encode() + b"\n")
-        self.proc.stdin.flush()
-        text = self.read_until(PROMPT, start)[:-len(PROMPT)]
-        if line in text:
-            text = text[text.index(line) + len(line):]
-        text = re.sub(r"^syscall \d+ not implemented .*\n", "", text.lstrip("\n"), flags=re.M)
-        return text
+        return re.sub(r"^syscall \d+ not implemented .*\n", "", super().run(line), flags=re.M)
 
     def last(self, line):
         """The last line a command printed (the console echo of the typed line may arrive in
@@ -129,11 +91,6 @@ class Shell:
         assert m, line
         return {"ticks": int(m[1]), "ipis": int(m[2]), "stray": int(m[3]), "boots": int(m[4]),
                 "state": m[5]}
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
 
 
 @pytest.fixture(params=["native", "moat"])

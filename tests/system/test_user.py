@@ -19,21 +19,15 @@ only interactively (--timeout 0), so these tests start QEMU themselves with the 
 (`-serial stdio`, isa-debug-exit) and drive it through stdin/stdout.
 """
 
-import os
 import re
-import selectors
-import subprocess
-import time
 
 import pytest
 
-from conftest import BUILD, KERNEL, MOAT, REPO, require, run_moat_qemu, show
+from conftest import INITRD, KERNEL, MOAT, PROMPT, REPO, SerialConsole, require, run_moat_qemu, show
 
-INITRD = BUILD / "initrd.cpio"
 SMOKE_EXPECTED = REPO / "user" / "scripts" / "busybox-smoke.expected"
 KSUMMARY = re.compile(r"^kernel: (\d+) passed, (\d+) failed\s*$", re.M)
 USUMMARY = re.compile(r"^usertests: (\d+) passed, (\d+) failed\s*$", re.M)
-PROMPT = "/ # "
 QEMU_PASS = 33  # isa-debug-exit: (MOAT_EXIT_PASS << 1) | 1
 
 
@@ -69,72 +63,7 @@ def test_usertests_run_after_the_kernel_tests(mode):
     assert (boot.status == 0) == (int(k[-1][1]) == 0 and failed == 0), show(boot)
 
 
-class Console:
-    """QEMU with the guest's serial port on stdin/stdout (see the module docstring)."""
 
-    def __init__(self, mode="native", timeout=120):
-        self.deadline = time.monotonic() + timeout
-        cmd = ["qemu-system-i386", "-accel", "tcg", "-cpu", "max", "-m", "256",
-               "-display", "none", "-no-reboot", "-monitor", "none", "-nic", "none",
-               "-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
-        if mode == "moat":  # Moat is the multiboot kernel; the guest and initrd its modules
-            cmd += ["-kernel", str(MOAT), "-initrd", f"{KERNEL},{INITRD}"]
-        else:
-            cmd += ["-kernel", str(KERNEL), "-initrd", str(INITRD)]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, cwd=REPO)
-        self.sel = selectors.DefaultSelector()
-        self.sel.register(self.proc.stdout, selectors.EVENT_READ)
-        self.raw = ""
-
-    @property
-    def out(self):
-        return self.raw.replace("\r\n", "\n")
-
-    def read_until(self, text, start=0):
-        """Output up to and including the first `text` after offset start; fails on timeout."""
-        while text not in self.out[start:]:
-            left = self.deadline - time.monotonic()
-            if left <= 0:
-                self.close()
-                pytest.fail(f"timed out waiting for {text!r}; output:\n{self.tail()}")
-            if not self.sel.select(timeout=min(left, 1.0)):
-                continue
-            data = os.read(self.proc.stdout.fileno(), 65536)
-            if not data:
-                self.close()
-                pytest.fail(f"QEMU ended before {text!r}; output:\n{self.tail()}")
-            self.raw += data.decode("utf-8", "replace")
-        return self.out[start:self.out.index(text, start) + len(text)]
-
-    def run(self, line):
-        """Types one command line at the prompt; returns what it printed before the next one."""
-        start = len(self.out)
-        self.proc.stdin.write(line.encode() + b"\n")
-        self.proc.stdin.flush()
-        text = self.read_until(PROMPT, start)
-        # the echo of the line itself, then the output, then the prompt
-        text = text[:-len(PROMPT)]
-        if line in text:
-            text = text[text.index(line) + len(line):]
-        return text.lstrip("\n")
-
-    def wait(self):
-        try:
-            status = self.proc.wait(timeout=max(1, self.deadline - time.monotonic()))
-            self.raw += self.proc.stdout.read().decode("utf-8", "replace")
-            return status
-        except subprocess.TimeoutExpired:
-            self.close()
-            pytest.fail("QEMU did not power off; output:\n" + self.tail())
-
-    def tail(self, n=60):
-        return "\n".join(self.out.splitlines()[-n:])
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
 
 
 @pytest.fixture(params=MODES)
@@ -143,7 +72,7 @@ def shell(request):
     require(INITRD)
     if request.param == "moat":
         require(MOAT)
-    c = Console(request.param)
+    c = SerialConsole(request.param)
     c.read_until(PROMPT)
     yield c
     c.close()
