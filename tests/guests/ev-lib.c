@@ -64,17 +64,11 @@ void ev_unmask(void)
         ev_xen_version();
 }
 
-/* Called from ev_upcall_entry with events masked. frame: eip, cs, eflags. */
-void ev_upcall(uint32_t *frame)
+void ev_scan(struct vcpu_info *vi, int (*accept)(unsigned port), void (*got)(unsigned port))
 {
-    uint64_t now = ev_now();
-    ev_upcalls++;
-    ev_last_eip = frame[0];
-    ev_last_eflags = frame[2];
-    ev_last_ns = now;
-    while (ev_vcpu->evtchn_upcall_pending) {
-        ev_vcpu->evtchn_upcall_pending = 0;
-        uint32_t sel = __atomic_exchange_n(&ev_vcpu->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+    while (vi->evtchn_upcall_pending) {
+        vi->evtchn_upcall_pending = 0;
+        uint32_t sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
         while (sel) {
             unsigned w = __builtin_ctz(sel);
             sel &= sel - 1;
@@ -83,13 +77,34 @@ void ev_upcall(uint32_t *frame)
                 unsigned b = __builtin_ctz(bits);
                 bits &= bits - 1;
                 unsigned port = w * 32 + b;
+                if (accept && !accept(port))
+                    continue;
                 __atomic_fetch_and(&ev_shared->evtchn_pending[w], ~(1u << b), __ATOMIC_SEQ_CST);
-                if (!ev_port_count[port])
-                    ev_first_ns[port] = now;
-                ev_port_count[port]++;
+                got(port);
             }
         }
     }
+}
+
+static uint64_t upcall_now; /* the time of the upcall being handled, for count_port */
+
+static void count_port(unsigned port)
+{
+    if (!ev_port_count[port])
+        ev_first_ns[port] = upcall_now;
+    ev_port_count[port]++;
+}
+
+/* Called from ev_upcall_entry with events masked. frame: eip, cs, eflags. */
+void ev_upcall(uint32_t *frame)
+{
+    uint64_t now = ev_now();
+    ev_upcalls++;
+    ev_last_eip = frame[0];
+    ev_last_eflags = frame[2];
+    ev_last_ns = now;
+    upcall_now = now;
+    ev_scan(ev_vcpu, 0, count_port);
 }
 
 void ev_failsafe(void)

@@ -29,6 +29,10 @@
 
 extern struct shared_info *ev_shared;
 extern struct vcpu_info *ev_vcpu;            /* vcpu 0's */
+/* The two-level scan (Xen's order: upcall_pending, then the selector, then the port bits):
+ * every pending, unmasked port that accept() takes (accept NULL: every port) has its pending
+ * bit cleared, then got(port) is called. Ports accept() refuses stay pending. */
+void ev_scan(struct vcpu_info *vi, int (*accept)(unsigned port), void (*got)(unsigned port));
 
 /* What the upcall saw. */
 extern volatile unsigned ev_upcalls;         /* upcalls entered */

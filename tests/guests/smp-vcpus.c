@@ -61,29 +61,14 @@ static unsigned my_vcpu(void)
 }
 
 /* Consumes the pending ports this vcpu owns (the 2-level scan on its own vcpu_info). */
+static int my_port(unsigned port) { return port_owner[port] == (int)my_vcpu(); }
+static void count_ipi(unsigned port) { (void)port; __atomic_fetch_add(&ipis[my_vcpu()], 1, __ATOMIC_SEQ_CST); }
+
 void smp_upcall(void)
 {
     unsigned me = my_vcpu();
-    struct vcpu_info *vi = vinfo[me];
     upcalls[me]++;
-    while (vi->evtchn_upcall_pending) {
-        vi->evtchn_upcall_pending = 0;
-        uint32_t sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
-        while (sel) {
-            unsigned w = __builtin_ctz(sel);
-            sel &= sel - 1;
-            uint32_t bits = ev_shared->evtchn_pending[w] & ~ev_shared->evtchn_mask[w];
-            while (bits) {
-                unsigned b = __builtin_ctz(bits);
-                bits &= bits - 1;
-                unsigned port = w * 32 + b;
-                if (port_owner[port] != (int)me)
-                    continue;
-                __atomic_fetch_and(&ev_shared->evtchn_pending[w], ~(1u << b), __ATOMIC_SEQ_CST);
-                __atomic_fetch_add(&ipis[me], 1, __ATOMIC_SEQ_CST);
-            }
-        }
-    }
+    ev_scan(vinfo[me], my_port, count_ipi);
 }
 
 static long vcpu_op(unsigned cmd, unsigned vcpu, void *arg) { return HYPERVISOR_vcpu_op(cmd, vcpu, arg); }
