@@ -58,12 +58,6 @@ void __attribute__((noreturn)) trap_panic(struct trap_frame *f)
 void trap_dispatch(struct trap_frame *f)
 {
     trap_handler_fn h = handlers[f->vector & 0xff];
-    /* int $0x80 arrives through a trap gate with interrupts (events) still on: turn them off
-     * before anything else, so kernel code keeps running with interrupts off. An interrupt that
-     * slips in before this line nests on the kernel stack and returns here; iret_prepare below
-     * turns them back on for the return to user mode. */
-    if (f->vector == 0x80)
-        irq_disable();
     /* Issue 11: a trap from virtual-8086 mode (EFLAGS.VM: its frame has the real-mode segments
      * on top and cs is no ring-3 selector) belongs to the vm86 monitor, which returns only to
      * resume the 16-bit code. A stub that compiles away with CONFIG_VM86=n. */

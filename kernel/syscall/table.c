@@ -53,6 +53,11 @@ static void log_enosys(uint32_t nr)
 
 int syscall_dispatch(struct trap_frame *f)
 {
+    /* int $0x80 arrives through a trap gate with interrupts (events) still on (syscall_init
+     * says why): turn them off first, so kernel code keeps running with interrupts off. An
+     * interrupt that slips in before this line nests on the kernel stack and returns here;
+     * trap_dispatch's iret_prepare turns them back on for the return to user mode. */
+    irq_disable();
     if ((f->cs & 3) != 3 || !current)
         return 0; /* int $0x80 from the kernel itself: a bug, let it panic */
     current->tf = f;
@@ -82,8 +87,8 @@ void syscall_init(void)
         /* A trap gate, not an interrupt gate: on Moat and Xen only a trap-gate entry can become
          * the direct ring-3 -> ring-1 gate (masking events on entry is something only the
          * hypervisor can do, so an interrupt gate would send every system call through a #GP
-         * in the hypervisor). The kernel still runs with interrupts off: trap_dispatch turns
-         * them off first thing for this vector (see proc.h). */
+         * in the hypervisor). The kernel still runs with interrupts off: syscall_dispatch
+         * turns them off first thing (see proc.h). */
         .irq_gate = 0,
     };
     write_idt_entry(idt_table, 0x80, &g);

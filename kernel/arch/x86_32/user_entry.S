@@ -5,8 +5,8 @@
  * System calls take the same path as every trap (trap_common -> trap_dispatch -> the vector's
  * handler -> trap_return/iret), so there is one way into and one way out of the kernel; the
  * gate is a DPL-3 trap gate (registered through the write_idt_entry pv-op, which on Moat makes
- * it a direct ring-3 -> ring-1 trap that never enters the hypervisor); trap_dispatch turns
- * interrupts off as its first step for this vector. */
+ * it a direct ring-3 -> ring-1 trap that never enters the hypervisor); syscall_dispatch turns
+ * interrupts off as its first step. */
     .text
 
     .globl syscall_entry
