@@ -1,12 +1,44 @@
 /* printk: level filtering on top of lib/format's streaming vformat, output to the console sink.
- * Interrupts are masked while one message is emitted so lines from an interrupt handler never
- * split a line in the middle. */
+ * Interrupts are masked and a spinlock held while one message is emitted, so lines from an
+ * interrupt handler or another CPU never split a line in the middle.
+ *
+ * Invariant: printk never deadlocks, even from a panic: the CPU that holds the lock does not
+ * wait for it again (a fault inside printk prints through), and a CPU that waits too long for
+ * it (the holder died) prints anyway - a mixed line beats a silent hang. */
 #include <stdarg.h>
 #include <lib/format.h>
 #include "printk.h"
 #include "options.h"
 #ifndef MOAT_HOST_TEST
 #include "pv/pvops.h"
+#include "kstack.h"
+#include "spinlock.h"
+
+static spinlock_t printk_lock = SPINLOCK_INIT;
+static volatile int printk_owner = -1;
+
+/* 1 if taken (release it), 0 if this CPU already had it or gave up waiting. */
+static int printk_take(void)
+{
+    int me = (int)smp_processor_id();
+    if (printk_owner == me)
+        return 0;
+    for (uint32_t spins = 0; !spin_trylock(&printk_lock); spins++) {
+        if (spins > 50000000u)
+            return 0;
+        cpu_relax();
+    }
+    printk_owner = me;
+    return 1;
+}
+
+static void printk_give(int taken)
+{
+    if (taken) {
+        printk_owner = -1;
+        spin_unlock(&printk_lock);
+    }
+}
 #endif
 
 static int console_loglevel = DEFAULT_LOGLEVEL;
@@ -60,11 +92,13 @@ int vprintk(const char *fmt, va_list ap)
     lb.len = 0;
 #ifndef MOAT_HOST_TEST
     unsigned long flags = irq_save();
+    int taken = printk_take();
 #endif
     int n = vformat(put_char, &lb, text, ap);
     if (lb.len)
         console_write(lb.buf, lb.len);
 #ifndef MOAT_HOST_TEST
+    printk_give(taken);
     restore_fl(flags);
 #endif
     return n;

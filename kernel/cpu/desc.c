@@ -15,6 +15,8 @@
 uint64_t gdt_table[512] __attribute__((aligned(4096)));
 uint64_t idt_table[256] __attribute__((aligned(4096)));
 struct tss kernel_tss __attribute__((aligned(128)));
+uint64_t *cpu_gdt[NR_CPUS] = { gdt_table };
+struct tss *cpu_tss[NR_CPUS] = { &kernel_tss };
 
 int gdt_installed;
 uint16_t kernel_cs = NATIVE_KERNEL_CS, kernel_ds = NATIVE_KERNEL_DS;

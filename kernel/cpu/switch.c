@@ -15,7 +15,7 @@ void cpu_switch_to(const struct cpu_switch_state *next, int batched)
     if (batched)
         enter_lazy_cpu();
     load_esp0(kernel_ds, next->esp0);
-    load_tls(gdt_table, GDT_ENTRY_TLS_MIN, next->tls);
+    load_tls(this_cpu_gdt(), GDT_ENTRY_TLS_MIN, next->tls);
     load_ldt(next->ldt_base, next->ldt_entries);
     write_cr3(next->cr3);
     uint32_t cr0 = read_cr0();

@@ -15,6 +15,7 @@
 #include "desc.h"
 #include "proc.h" /* H9: user-mode trap hooks */
 #include "vm86.h"
+#include "klock.h"
 
 static trap_handler_fn handlers[256];
 int traps_installed;
@@ -55,23 +56,36 @@ void __attribute__((noreturn)) trap_panic(struct trap_frame *f)
     power_off(1);
 }
 
+/* Where ring-3 code enters the kernel. The big kernel lock (klock.h) is taken on every entry
+ * from ring 3 (or virtual-8086 mode) with interrupts off - the int $0x80 trap gate leaves them
+ * on - and released right before the return; entries from kernel mode (an exception in the
+ * kernel, an interrupt in the idle halt) neither take nor release it. */
+static int from_user(const struct trap_frame *f) { return (f->cs & 3) == 3 || vm86_mode(f); }
+
 void trap_dispatch(struct trap_frame *f)
 {
     trap_handler_fn h = handlers[f->vector & 0xff];
+    int user = from_user(f);
+    if (user) {
+        irq_disable();
+        klock_acquire();
+    }
     /* Issue 11: a trap from virtual-8086 mode (EFLAGS.VM: its frame has the real-mode segments
      * on top and cs is no ring-3 selector) belongs to the vm86 monitor, which returns only to
      * resume the 16-bit code. A stub that compiles away with CONFIG_VM86=n. */
     if (vm86_mode(f)) {
         vm86_trap(f, h);
+        klock_release();
         return;
     }
     /* H9 (processes): an exception raised in ring 3 becomes a signal for that process
      * (proc_user_exception); before any return to ring 3, pending signals are delivered and an
      * expired time slice is given up (proc_return_to_user). */
-    int user = (f->cs & 3) == 3;
     if ((h && h(f)) || (user && proc_user_exception(f))) {
-        if (user)
+        if (user) {
             proc_return_to_user(f);
+            klock_release();
+        }
         iret_prepare(f->eflags);
         return;
     }

@@ -2,8 +2,9 @@
  *
  *   cpuN/online   read "1\n" or "0\n"; write "0" takes CPU N offline, "1" brings it back
  *                 (cpu_down / cpu_up, smp/hotplug.c); busybox `echo 0 > .../cpu1/online`
- *   cpuN/stat     "ticks T ipis I stray S boots B state X\n": the per-CPU counters the
- *                 system test reads to see that nothing is lost and an offline CPU is quiet
+ *   cpuN/stat     "ticks T ipis I stray S boots B state X tasks N\n": the per-CPU counters
+ *                 the system test reads to see that nothing is lost and an offline CPU is
+ *                 quiet; tasks counts the task switches onto that CPU (processes run there)
  *   online, possible   CPU lists ("0-3", "0,2-3")
  * cpu0/online does not exist (the boot CPU cannot go offline), as on Linux without
  * CONFIG_BOOTPARAM_HOTPLUG_CPU0.
@@ -62,8 +63,8 @@ static long stat_read(struct file *f, uint32_t ubuf, uint32_t n)
     const struct cpu_data *c = &cpu_data[f->ip->priv];
     char b[128];
     int st = c->state;
-    snprintf(b, sizeof b, "ticks %u ipis %u stray %u boots %u state %s\n", c->ticks, c->ipis, c->stray,
-             c->boots, st >= 0 && st <= CPU_DEAD ? names[st] : "?");
+    snprintf(b, sizeof b, "ticks %u ipis %u stray %u boots %u state %s tasks %u\n", c->ticks, c->ipis,
+             c->stray, c->boots, st >= 0 && st <= CPU_DEAD ? names[st] : "?", c->tasks);
     return read_text(f, ubuf, n, b);
 }
 

@@ -43,6 +43,16 @@ extern struct tss kernel_tss;
 extern uint64_t gdt_table[512];
 extern uint64_t idt_table[256];
 
+#ifndef MOAT_HOST_TEST
+#include "kstack.h"
+/* Each CPU's own GDT and (natively) TSS: the task it runs has its TLS descriptors and esp0
+ * there. [0] is gdt_table / kernel_tss; a CPU's start-up sets its own (smp/native_smp.c,
+ * pv/xen/smp.c). */
+extern uint64_t *cpu_gdt[NR_CPUS];
+extern struct tss *cpu_tss[NR_CPUS];
+static inline uint64_t *this_cpu_gdt(void) { return cpu_gdt[smp_processor_id()]; }
+#endif
+
 /* Set by the backend once its GDT is really loaded (lgdt, or the hypervisor took it). */
 extern int gdt_installed;
 

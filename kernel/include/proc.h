@@ -1,11 +1,19 @@
 /* Processes: one kernel stack and one user address space each, a round-robin scheduler,
  * sleep/wakeup on channels, fork (copy-on-write) / vfork, execve, exit, wait4 and signals.
  *
- * Concurrency model (uniprocessor): kernel code runs with interrupts disabled (every gate is an
- * interrupt gate, except int $0x80, a trap gate so it can be direct on Moat, whose handler
- * disables them first thing), so nothing preempts it; a task gives up the CPU only in sched() (sleeping,
- * exiting, or at a return to user mode whose time slice is used up). Interrupts are enabled only
- * in ring 3 and in the scheduler's idle halt. This makes sleep/wakeup free of lost wake-ups.
+ * Concurrency model: kernel code runs with interrupts disabled (every gate is an interrupt
+ * gate, except int $0x80, a trap gate so it can be direct on Moat; trap_dispatch disables them
+ * on every entry from ring 3), so nothing preempts it on its CPU; and on every CPU it runs
+ * under the big kernel lock (klock.h), taken on each entry from ring 3 and by each CPU's
+ * scheduler loop, released on each return to ring 3 and around the idle halt. So at most one
+ * CPU at a time runs process-level kernel code, as on a uniprocessor: a task gives up its CPU
+ * only in sched() (sleeping, exiting, or at a return to user mode whose time slice is used up,
+ * or whose CPU is going offline), and sleep/wakeup are free of lost wake-ups. Interrupt and
+ * event handlers may run on any CPU without the lock (from the idle halt), so they touch only
+ * per-CPU data, atomics or state under their own irq-safe spinlock, never a task.
+ * Every CPU runs tasks: one table, picked round-robin by whichever CPU's scheduler loop gets
+ * there first (task.c); an address space is live on one CPU at a time (no threads; a vfork
+ * parent sleeps), so user mappings never need a cross-CPU TLB shootdown.
  *
  * Invariants:
  *  - At most NPROC tasks exist; fork beyond that fails with -EAGAIN.
@@ -18,10 +26,9 @@
 #include "vm.h"
 #include "vfs.h"
 #include "uapi.h"
+#include "kstack.h"   /* NPROC, KSTACK_SIZE, smp_processor_id */
 
-#define NPROC 64
 #define NOFILE 64
-#define KSTACK_SIZE 8192
 #define TIME_SLICE_TICKS 5
 
 enum task_state { T_UNUSED, T_RUNNABLE, T_RUNNING, T_SLEEPING, T_ZOMBIE };
@@ -61,8 +68,16 @@ struct task {
     uint8_t fpu[512] __attribute__((aligned(16)));
 };
 
-extern struct task *current;
 extern struct task tasks[NPROC];
+
+/* The task running on this CPU: the owner of the kernel stack we are on (kstack.h), or 0 on a
+ * CPU's own stack (boot, scheduler loop, idle). */
+static inline struct task *task_current(void)
+{
+    uint32_t s = kstack_slot();
+    return s < NPROC ? &tasks[s] : 0;
+}
+#define current (task_current())
 
 static inline struct trap_frame *user_frame(struct task *t)
 {

@@ -257,7 +257,7 @@ static long exec_image(const char *path, int depth)
         a->handler = keep_ign ? SIG_IGN : SIG_DFL;
     }
     memset(t->tls, 0, sizeof t->tls);
-    load_tls(gdt_table, GDT_ENTRY_TLS_MIN, t->tls);
+    load_tls(this_cpu_gdt(), GDT_ENTRY_TLS_MIN, t->tls);
     fpu_init_state(t->fpu);
     fpu_restore(t->fpu);
     const char *base = path;

@@ -1,26 +1,39 @@
 /* Tasks and the scheduler (see proc.h for the concurrency model and invariants).
  *
- * The scheduler runs on the boot stack as its own context: a task gives up the CPU by
- * swtch()ing to it (sched), and it swtch()es into the next runnable task round-robin. When
- * nothing is runnable it halts with interrupts enabled until the next interrupt (the timer
- * tick at least), then polls console input and timed sleeps. */
+ * Every online CPU runs the scheduler loop on its own stack as its own context (CPU 0 on the
+ * boot stack, the others on theirs, kstack.h): a task gives up its CPU by swtch()ing to that
+ * CPU's loop (sched), and the loop swtch()es into the next runnable task of the one table,
+ * round-robin, whichever CPU ran it before. When nothing is runnable a CPU halts with
+ * interrupts enabled and the big kernel lock released; a CPU that makes a task runnable kicks
+ * an idle one (an IPI). CPU 0 also polls console input and timed sleeps, and returns when
+ * init has exited; another CPU leaves its loop when it is going offline (its task, if any,
+ * was preempted back into the table first: proc_return_to_user), and comes back to it through
+ * the boot path. */
 #include <stdint.h>
 #include <lib/string.h>
+#include <lib/format.h>
 #include "proc.h"
 #include "boot.h"
 #include "cpu_switch.h"
 #include "kmem.h"
 #include "desc.h"
 #include "kheap.h"
+#include "klock.h"
 #include "mm.h"
 #include "printk.h"
+#include "smp.h"
 #include "uaccess.h"
 #include "pv/pvops.h"
 
 struct task tasks[NPROC];
-static uint8_t kstacks[NPROC][KSTACK_SIZE] __attribute__((aligned(16)));
-struct task *current;
-static uint32_t sched_sp;
+/* Task stacks, then the stacks of CPUs 1.. (kstack.h). */
+uint8_t kernel_stacks[NPROC + NR_CPUS][KSTACK_SIZE] __attribute__((aligned(16)));
+volatile uint8_t kstack_cpu[NPROC];
+static uint32_t sched_sp[NR_CPUS];
+static uint8_t on_task_mm[NR_CPUS];    /* cr3 is a task's tables (not kernel_pgd) */
+static volatile uint32_t idle_cpus;    /* CPUs halted in their scheduler loop */
+volatile int sched_running;            /* CPU 0's loop has started: the others join */
+static int next_task;                  /* round-robin cursor */
 static int next_pid = 1;
 static struct task *init_task;
 static char poll_any; /* tasks waiting in poll/select sleep here: every wakeup reaches them */
@@ -43,7 +56,7 @@ static struct task *task_alloc(void)
         if (t->state != T_UNUSED)
             continue;
         memset(t, 0, sizeof *t);
-        t->kstack = kstacks[i];
+        t->kstack = kernel_stacks[i];
         /* pids increase and skip ones still in use (after wrap-around) */
         do {
             t->pid = next_pid++;
@@ -68,7 +81,7 @@ static void task_release(struct task *t)
 /* The privileged half goes through cpu_switch_to in lazy cpu mode: on a PV backend the
  * kernel stack, TLS slots, page-table base and CR0.TS change in one multicall. The FPU state
  * is switched eagerly (TS stays clear), so no #NM is ever taken for it. */
-static void switch_in(struct task *t)
+static void switch_in(struct task *t, unsigned cpu)
 {
     struct cpu_switch_state next = {
         .cr3 = virt_to_phys(t->mm ? t->mm->pgd : kernel_pgd),
@@ -79,7 +92,29 @@ static void switch_in(struct task *t)
         .fpu_ts = 0,
     };
     cpu_switch_to(&next, 1);
+    on_task_mm[cpu] = 1;
     fpu_restore(t->fpu);
+}
+
+/* Before a CPU halts or leaves its loop: off the last task's tables, so they can be freed
+ * while this CPU sleeps (a PV hypervisor refuses to unpin or remap a page table that is still
+ * some vcpu's cr3, and a native CPU could walk freed tables). */
+static void leave_task_mm(unsigned cpu)
+{
+    if (on_task_mm[cpu]) {
+        vm_activate(0);
+        on_task_mm[cpu] = 0;
+    }
+}
+
+/* A task became runnable: wake one idle CPU other than this one to look at the table. CPU 0
+ * needs no kick: its tick wakes it within one period anyway (and a PV vcpu 0 has no IPI
+ * port). */
+static void kick_idle_cpu(void)
+{
+    uint32_t idle = idle_cpus & cpu_online_mask & ~1u & ~(1u << smp_processor_id());
+    if (idle && smp_ops)
+        smp_ops->send_ipi((unsigned)__builtin_ctz(idle));
 }
 
 static void check_timers(void)
@@ -93,48 +128,97 @@ static void check_timers(void)
             t->alarm_at = 0;
             send_signal(t, SIGALRM);
         }
-        if (t->state == T_SLEEPING && t->wake_at && time_after_eq(now, t->wake_at))
+        if (t->state == T_SLEEPING && t->wake_at && time_after_eq(now, t->wake_at)) {
             t->state = T_RUNNABLE;
+            kick_idle_cpu();
+        }
     }
 }
 
-/* Runs tasks until init has exited. */
-static void scheduler(void)
+static struct task *pick_next(void)
 {
-    int next = 0;
-    for (;;) {
-        irq_disable();
-        tty_poll_input();
-        check_timers();
-        if (init_task->state == T_ZOMBIE)
-            return;
-        struct task *t = 0;
-        for (int i = 0; i < NPROC; i++) {
-            struct task *c = &tasks[(next + i) % NPROC];
-            if (c->state == T_RUNNABLE) {
-                t = c;
-                next = (int)(c - tasks) + 1;
-                break;
-            }
+    for (int i = 0; i < NPROC; i++) {
+        struct task *c = &tasks[(next_task + i) % NPROC];
+        if (c->state == T_RUNNABLE) {
+            next_task = (int)(c - tasks) + 1;
+            return c;
         }
+    }
+    return 0;
+}
+
+/* Halts until the next interrupt with the lock released (interrupts are off on entry and on
+ * return). The idle bit is set under the lock, so a CPU that makes a task runnable after we
+ * released it sees the bit and kicks; a kick that arrives before the halt ends it at once. */
+static void idle(unsigned cpu)
+{
+    leave_task_mm(cpu);
+    __atomic_or_fetch(&idle_cpus, 1u << cpu, __ATOMIC_SEQ_CST);
+    klock_release();
+    safe_halt();
+    irq_disable();
+    __atomic_and_fetch(&idle_cpus, ~(1u << cpu), __ATOMIC_SEQ_CST);
+    klock_acquire();
+}
+
+/* The loop of one CPU, entered with interrupts off and the lock held. CPU 0 returns (holding
+ * the lock) when init has exited; another CPU returns (not holding it) once it is no longer
+ * online, i.e. going offline. */
+static void scheduler(unsigned cpu)
+{
+    for (;;) {
+        if (cpu == 0) {
+            tty_poll_input();
+            check_timers();
+            if (init_task->state == T_ZOMBIE)
+                return;
+        } else if (cpu_data[cpu].state != CPU_ONLINE) {
+            leave_task_mm(cpu);
+            cpu_data[cpu].busy = 0;
+            for (int i = 0; i < NPROC; i++)
+                if (tasks[i].state == T_RUNNABLE) { /* someone must take what was ours */
+                    kick_idle_cpu();
+                    break;
+                }
+            klock_release();
+            return;
+        }
+        struct task *t = pick_next();
         if (!t) {
-            safe_halt();
+            cpu_data[cpu].busy = 0;
+            idle(cpu);
             continue;
         }
-        current = t;
         t->state = T_RUNNING;
         t->slice_start = jiffies;
-        switch_in(t);
-        swtch(&sched_sp, t->ksp);
-        current = 0;
+        kstack_cpu[t - tasks] = (uint8_t)cpu;
+        cpu_data[cpu].tasks++;
+        if (cpu && !cpu_data[cpu].busy) {
+            cpu_data[cpu].busy = 1;
+            if (smp_ops && smp_ops->cpu_busy)
+                smp_ops->cpu_busy(cpu); /* a PV vcpu starts its tick: preemption needs it */
+        }
+        switch_in(t, cpu);
+        swtch(&sched_sp[cpu], t->ksp);
     }
+}
+
+static void cpu_enable_fxsr(void);
+
+/* A CPU other than 0 joins the scheduler (smp_cpu_loop): returns when it goes offline. */
+void proc_cpu_schedule(unsigned cpu)
+{
+    irq_disable();
+    cpu_enable_fxsr();
+    klock_acquire();
+    scheduler(cpu);
 }
 
 void sched(void)
 {
     struct task *t = current;
     fpu_save(t->fpu);
-    swtch(&t->ksp, sched_sp);
+    swtch(&t->ksp, sched_sp[smp_processor_id()]);
 }
 
 void yield(void)
@@ -172,8 +256,10 @@ void wakeup(void *chan)
 {
     for (int i = 0; i < NPROC; i++) {
         struct task *t = &tasks[i];
-        if (t->state == T_SLEEPING && (t->chan == chan || t->chan == poll_channel))
+        if (t->state == T_SLEEPING && (t->chan == chan || t->chan == poll_channel)) {
             t->state = T_RUNNABLE;
+            kick_idle_cpu();
+        }
     }
 }
 
@@ -189,8 +275,11 @@ static void set_initial_context(struct task *t, void (*entry)(void))
     t->ksp = (uint32_t)(uintptr_t)sp;
 }
 
+/* A new task's first return to ring 3 (fork_return): it was switched in by a scheduler loop,
+ * whose CPU holds the big kernel lock; it leaves without trap_dispatch, so it releases it. */
 void proc_fork_tail(struct trap_frame *f)
 {
+    klock_release();
     iret_prepare(f->eflags);
 }
 
@@ -199,8 +288,11 @@ long set_tls_from_user(struct task *t, uint32_t udesc, int write_back);
 long do_fork(uint32_t flags, uint32_t newsp, uint32_t tls_desc, uint32_t child_tid)
 {
     struct task *p = current;
-    if (flags & (CLONE_THREAD | CLONE_SIGHAND))
-        return -EINVAL; /* threads are not supported */
+    /* Threads are not supported; nor is an address space shared by two tasks that both run
+     * (CLONE_VM without CLONE_VFORK): one mm is live on one CPU at a time (proc.h), which is
+     * why user mappings need no cross-CPU TLB shootdown. */
+    if ((flags & (CLONE_THREAD | CLONE_SIGHAND)) || (flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM)
+        return -EINVAL;
     struct task *t = task_alloc();
     if (!t)
         return -EAGAIN;
@@ -251,6 +343,7 @@ long do_fork(uint32_t flags, uint32_t newsp, uint32_t tls_desc, uint32_t child_t
     set_initial_context(t, fork_return);
     int pid = t->pid;
     t->state = T_RUNNABLE;
+    kick_idle_cpu();
     if (flags & CLONE_VFORK) {
         t->vfork_parent = p;
         while (t->vfork_parent == p && t->state != T_UNUSED)
@@ -379,11 +472,18 @@ void proc_init_entry(void)
     }
 }
 
-void proc_init(void)
+/* OSFXSR|OSXMMEXCPT on this CPU: user programs use SSE (fxsave at switches). Every CPU that
+ * runs tasks needs it (a CPU started before proc_init copied the boot CPU's older CR4). */
+static void cpu_enable_fxsr(void)
 {
     uint32_t cr4 = read_cr4();
-    if (!(cr4 & (1u << 9))) /* OSFXSR|OSXMMEXCPT: user programs use SSE (fxsave at switches) */
+    if (!(cr4 & (1u << 9)))
         write_cr4(cr4 | (1u << 9) | (1u << 10));
+}
+
+void proc_init(void)
+{
+    cpu_enable_fxsr();
     vm_init();
     syscall_init();
 }
@@ -415,7 +515,18 @@ int proc_run_init(const char *path, const char *const argv[])
     memset(user_frame(t), 0, sizeof(struct trap_frame));
     set_initial_context(t, init_trampoline);
     t->state = T_RUNNABLE;
-    scheduler();
+    sched_running = 1;
+    for (unsigned c = 1; c < NR_CPUS; c++)
+        if (cpu_online(c) && smp_ops)
+            smp_ops->send_ipi(c); /* out of their halt: join the scheduler */
+    scheduler(0);
+    if (num_online_cpus() > 1 || nr_cpus_possible > 1) {
+        char line[128];
+        unsigned len = 0;
+        for (unsigned c = 0; c < nr_cpus_possible && c < NR_CPUS; c++)
+            len += (unsigned)snprintf(line + len, sizeof line - len, " cpu%u %u", c, cpu_data[c].tasks);
+        printk(KERN_INFO "sched: task switches per CPU:%s\n", line);
+    }
     int status = t->exit_status;
     /* Power off follows: other processes are simply abandoned. */
     return status;

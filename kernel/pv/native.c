@@ -61,18 +61,19 @@ static void native_load_ldt(uint32_t base, unsigned entries)
 {
     uint16_t sel = 0;
     if (entries) {
-        gdt_table[GDT_ENTRY_LDT] = make_ldt_desc(base, entries * 8u - 1u);
+        this_cpu_gdt()[GDT_ENTRY_LDT] = make_ldt_desc(base, entries * 8u - 1u);
         sel = GDT_ENTRY_LDT * 8;
     }
     asm volatile("lldt %w0" : : "r"(sel) : "memory");
     if (!entries)
-        gdt_table[GDT_ENTRY_LDT] = 0;
+        this_cpu_gdt()[GDT_ENTRY_LDT] = 0;
 }
 
 static void native_load_esp0(uint32_t ss0, uint32_t esp0)
 {
-    kernel_tss.ss0 = (uint16_t)ss0;
-    kernel_tss.esp0 = esp0;
+    struct tss *t = cpu_tss[smp_processor_id()];
+    t->ss0 = (uint16_t)ss0;
+    t->esp0 = esp0;
 }
 
 static void native_set_iopl_mask(uint32_t mask)

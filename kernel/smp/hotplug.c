@@ -1,8 +1,12 @@
 /* Generic SMP start-up and CPU hotplug over the backend's smp_ops (see smp.h for the model).
  *
  * Invariants:
- *  - Hotplug requests are serialized by hotplug_lock (a spinlock: the requester is CPU 0's
- *    process or test context); the online mask changes only under smp_lock.
+ *  - Hotplug requests are made with the big kernel lock held (boot tests on CPU 0, a task's
+ *    write to sysfs) and serialized by hotplug_busy under it: a second request while one waits
+ *    (with the lock dropped) gets -EBUSY. The online mask changes only under smp_lock.
+ *  - A request never waits for another CPU with the big kernel lock held (klock_drop around
+ *    the backend's waits): the CPU going offline needs it to preempt its task, the CPU coming
+ *    online needs it to join the scheduler.
  *  - cpu_down: the backend moves the CPU's irqs/events (fixup_irqs) BEFORE the CPU leaves the
  *    online mask; the CPU itself then leaves the mask, stops its timer and parks.
  *  - A CPU's counters move only while it is online (stray counts interrupts outside that). */
@@ -12,18 +16,18 @@
 #include "smp_irq.h"
 #include "printk.h"
 #include "spinlock.h"
+#include "klock.h"
 #include "uapi.h"
+#include "proc.h"
 #include "pv/pvops.h"
 
 struct cpu_data cpu_data[NR_CPUS];
-uint8_t smp_ap_stack[NR_CPUS][SMP_AP_STACK_SIZE] __attribute__((aligned(16)));
 volatile uint32_t cpu_online_mask = 1;
 unsigned nr_cpus_possible = 1;
 const struct smp_ops *smp_ops;
 static spinlock_t smp_lock = SPINLOCK_INIT;
-static spinlock_t hotplug_lock = SPINLOCK_INIT;
+static int hotplug_busy;
 
-unsigned smp_processor_id(void) { return smp_stack_cpu(); }
 unsigned num_online_cpus(void) { return (unsigned)__builtin_popcount(cpu_online_mask); }
 
 void smp_cpu_set_online(unsigned cpu)
@@ -47,8 +51,9 @@ static void count_on(volatile uint32_t *counter)
 void smp_count_tick(void) { count_on(&cpu_data[smp_processor_id()].ticks); }
 void smp_count_ipi(void) { count_on(&cpu_data[smp_processor_id()].ipis); }
 
-/* The loop of every CPU but 0: a busy load when asked, else halt until the next interrupt;
- * a DYING state makes it leave the online mask and park. */
+/* The loop of every CPU but 0: once processes run, the scheduler (it returns when the CPU is
+ * going offline); before that a busy load when asked, else halt until the next interrupt.
+ * A DYING state makes it leave the online mask and park. */
 void __attribute__((noreturn)) smp_cpu_loop(unsigned cpu)
 {
     struct cpu_data *c = &cpu_data[cpu];
@@ -60,6 +65,10 @@ void __attribute__((noreturn)) smp_cpu_loop(unsigned cpu)
             cpu_online_mask &= ~(1u << cpu);
             spin_unlock_irqrestore(&smp_lock, f);
             smp_ops->park_self(cpu);
+        }
+        if (sched_running && !c->load) {
+            proc_cpu_schedule(cpu);
+            continue;
         }
         if (c->load)
             c->work++;
@@ -81,9 +90,11 @@ int cpu_down(unsigned cpu)
 {
     if (!CONFIG_HOTPLUG_CPU || !smp_ops || cpu == 0 || cpu >= nr_cpus_possible)
         return -EINVAL;
-    spin_lock(&hotplug_lock);
+    if (hotplug_busy)
+        return -EBUSY;
     int rc = -EBUSY;
     if (cpu_data[cpu].state == CPU_ONLINE && num_online_cpus() > 1) {
+        hotplug_busy = 1;
         /* fixup_irqs, before it leaves the map: the affinity table, then the backend's routing */
         int moved = smp_irq_cpu_offline(cpu);
         if (moved >= 0)
@@ -92,13 +103,17 @@ int cpu_down(unsigned cpu)
             rc = moved;
         } else {
             cpu_data[cpu].state = CPU_DYING;
-            smp_ops->send_ipi(cpu); /* wake it from its halt to see the request */
+            smp_ops->send_ipi(cpu); /* out of its halt or its task, to see the request */
+            if (smp_processor_id() == cpu)
+                yield(); /* we are its task: go back to the table, another CPU takes us */
+            int held = klock_drop();
             rc = smp_ops->cpu_kill(cpu);
+            klock_retake(held);
             if (rc == 0)
                 cpu_data[cpu].state = CPU_OFFLINE;
         }
+        hotplug_busy = 0;
     }
-    spin_unlock(&hotplug_lock);
     return rc;
 }
 
@@ -106,13 +121,18 @@ int cpu_up(unsigned cpu)
 {
     if (!smp_ops || cpu == 0 || cpu >= nr_cpus_possible)
         return -EINVAL;
-    spin_lock(&hotplug_lock);
+    if (hotplug_busy)
+        return -EBUSY;
     int rc = -EBUSY;
-    if (cpu_data[cpu].state == CPU_OFFLINE)
+    if (cpu_data[cpu].state == CPU_OFFLINE) {
+        hotplug_busy = 1;
+        int held = klock_drop();
         rc = smp_ops->cpu_start(cpu);
-    if (rc == 0)
-        smp_irq_cpu_online(cpu);
-    spin_unlock(&hotplug_lock);
+        klock_retake(held);
+        if (rc == 0)
+            smp_irq_cpu_online(cpu);
+        hotplug_busy = 0;
+    }
     return rc;
 }
 

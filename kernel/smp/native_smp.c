@@ -130,6 +130,8 @@ static void prepare_boot_state(unsigned cpu)
     ap_tss[cpu].ss0 = kernel_ds;
     ap_tss[cpu].esp0 = (uint32_t)(uintptr_t)(smp_ap_stack[cpu] + SMP_AP_STACK_SIZE);
     ap_gdt[cpu][GDT_ENTRY_TSS] = make_tss_desc((uint32_t)(uintptr_t)&ap_tss[cpu], sizeof ap_tss[cpu] - 1);
+    cpu_gdt[cpu] = ap_gdt[cpu];
+    cpu_tss[cpu] = &ap_tss[cpu];
     memcpy(phys_to_virt(SMP_TRAMP_PHYS), smp_tramp_start, (size_t)(smp_tramp_end - smp_tramp_start));
     smp_ap_boot_cr3 = virt_to_phys(kernel_pgd);
     smp_ap_boot_esp = (uint32_t)(uintptr_t)(smp_ap_stack[cpu] + SMP_AP_STACK_SIZE);

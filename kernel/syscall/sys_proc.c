@@ -281,7 +281,7 @@ SYSCALL(set_thread_area)
 {
     long r = set_tls_from_user(current, a0, 1);
     if (!r)
-        load_tls(gdt_table, GDT_ENTRY_TLS_MIN, current->tls);
+        load_tls(this_cpu_gdt(), GDT_ENTRY_TLS_MIN, current->tls);
     return r;
 }
 

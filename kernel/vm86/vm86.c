@@ -31,6 +31,7 @@
 #include "boot.h"
 #include "printk.h"
 #include "proc.h"
+#include "klock.h"
 #include "trap.h"
 #include "uaccess.h"
 #include "pv/pvops.h"
@@ -94,6 +95,7 @@ static void __attribute__((noreturn)) vm86_exit(struct vm86_frame *vf, long retv
         force_signal(sig);
     }
     proc_return_to_user(uf); /* preemption, then the signal (its frame is the 32-bit one) */
+    klock_release(); /* taken by trap_dispatch at the entry from ring 3; we leave from here */
     iret_prepare(uf->eflags);
     vm86_switch_frame(uf, uf, 0);
 }
@@ -229,6 +231,7 @@ long do_vm86(uint32_t cmd, uint32_t arg, int plus)
               __builtin_frame_address(0), (void *)top);
     if (signal_pending(t)) /* Linux returns at once too, before any 16-bit instruction */
         return VM86_RET(VM86_SIGNAL, 0);
+    klock_release(); /* the system call's entry took it; this path leaves without trap_dispatch */
     iret_prepare(e->tf.eflags);
     vm86_switch_frame(e, top, sizeof *top / 4);
 }

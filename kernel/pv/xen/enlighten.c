@@ -37,6 +37,14 @@ static struct xen_boot_layout layout;
 static int gdt_loaded, traps_loaded;
 static struct trap_info traps[256];
 
+/* Every gate vcpu 0 has (exceptions, irqs, int $0x80, the upcall...), indexed by vector, for
+ * another vcpu's VCPUOP_initialise (pv/xen/smp.c): a vcpu's trap table is its own. */
+void xen_copy_trap_table(struct trap_info out[256])
+{
+    for (unsigned v = 0; v < 256; v++)
+        out[v] = traps[v];
+}
+
 /* ---- console ---- */
 static void xen_console_write(const char *s, unsigned len)
 {
@@ -113,11 +121,17 @@ static void xen_load_gdt(const struct desc_ptr *p)
 /* Any vector can be a hypervisor trap (exceptions, int $0x80, int3 ...). The trap table is
  * kept per vector; set_trap_table gets the set ones compacted, because an entry with address 0
  * ends Xen's list. */
+/* A vcpu's trap table is its own (set_trap_table changes the caller's): every change here is
+ * counted, so another vcpu can tell that its copy is out of date (pv/xen/smp.c reloads it
+ * before it runs tasks: int $0x80 is registered after the vcpus are up). */
+unsigned xen_trap_table_gen;
+
 static void xen_write_idt_entry(uint64_t *idt, unsigned v, const struct gate *g)
 {
     if (v >= 256)
         return;
     xen_encode_trap(&traps[v], v, g->selector, g->offset, g->dpl, g->irq_gate);
+    xen_trap_table_gen++;
     if (traps_loaded) {
         struct trap_info one[2] = { traps[v], { 0 } };
         long rc = HYPERVISOR_set_trap_table(one);
@@ -126,7 +140,9 @@ static void xen_write_idt_entry(uint64_t *idt, unsigned v, const struct gate *g)
     }
 }
 
-static void xen_load_idt(const struct desc_ptr *p)
+/* The whole table for the calling vcpu (callers hold the big kernel lock or are boot code:
+ * the list is static). */
+long xen_reload_trap_table(void)
 {
     static struct trap_info list[257];
     unsigned n = 0;
@@ -134,7 +150,12 @@ static void xen_load_idt(const struct desc_ptr *p)
         if (traps[v].address)
             list[n++] = traps[v];
     list[n].address = 0; /* terminator */
-    long rc = HYPERVISOR_set_trap_table(list);
+    return HYPERVISOR_set_trap_table(list);
+}
+
+static void xen_load_idt(const struct desc_ptr *p)
+{
+    long rc = xen_reload_trap_table();
     if (rc)
         printk(KERN_ERR "xen: set_trap_table failed: %ld\n", rc);
     else
@@ -194,22 +215,23 @@ static void xen_set_iopl_mask(uint32_t mask)
  * once through the trapping mov and then kept in step with every TS change, so a context
  * switch that sets TS costs no emulation trap (Linux's xen_read_cr0 does the same). */
 #define X86_CR0_TS 8u
-static uint32_t cr0_shadow;
-static int cr0_shadow_valid;
+static uint32_t cr0_shadow[XEN_MAX_CPUS];   /* per vcpu: each has its own CR0.TS */
+static uint8_t cr0_shadow_valid[XEN_MAX_CPUS];
 
 static uint32_t xen_read_cr0(void)
 {
-    if (!cr0_shadow_valid) {
-        cr0_shadow = native_read_cr0();
-        cr0_shadow_valid = 1;
+    unsigned cpu = xen_smp_cpu();
+    if (!cr0_shadow_valid[cpu]) {
+        cr0_shadow[cpu] = native_read_cr0();
+        cr0_shadow_valid[cpu] = 1;
     }
-    return cr0_shadow;
+    return cr0_shadow[cpu];
 }
 
 static void xen_write_cr0(uint32_t v)
 {
     unsigned set = (v & X86_CR0_TS) ? 1 : 0;
-    cr0_shadow = (xen_read_cr0() & ~X86_CR0_TS) | (v & X86_CR0_TS);
+    cr0_shadow[xen_smp_cpu()] = (xen_read_cr0() & ~X86_CR0_TS) | (v & X86_CR0_TS);
     struct multicall_entry *e = xen_mc_queue(__HYPERVISOR_fpu_taskswitch, 0, 0);
     if (e) {
         e->args[0] = set;

@@ -23,10 +23,10 @@ struct xen_hc_stats {
 };
 extern struct xen_hc_stats xen_hc_stats;
 extern unsigned long xen_hypercall_count; /* every trap (multicall = 1) */
-/* Per vcpu (H15): a vcpu other than 0 keeps it at 1 for good, so it never queues into, nor
- * flushes, the batch of vcpu 0 (the only vcpu that runs lazy modes). */
+/* Per vcpu, as the batches and lazy modes are (multicall.c). */
 extern unsigned xen_upcall_depth_of[];
-unsigned xen_smp_cpu(void);
+#include "kstack.h"
+#define xen_smp_cpu() smp_processor_id()
 #define xen_upcall_depth (xen_upcall_depth_of[xen_smp_cpu()])
 unsigned xen_mc_pending(void);
 void xen_mc_flush(void);

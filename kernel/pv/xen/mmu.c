@@ -21,10 +21,13 @@
 #include "kmem.h"
 #include "mm.h"
 #include "printk.h"
+#include "smp.h"
 
 uint32_t xen_nr_pages;
 const uint32_t *xen_p2m;
-static uint32_t current_cr3;
+/* Each vcpu's page-table base (read_cr3 cannot trap for it: a PV cr3 read is emulated). */
+static uint32_t cr3_of[XEN_MAX_CPUS];
+#define current_cr3 (cr3_of[xen_smp_cpu()])
 static uint32_t pt_bitmap[(LOWMEM_LIMIT_PFN + 31) / 32];
 
 /* The m2p table: at MACH2PHYS_VIRT_START by the x86_32 PAE ABI, but a 64-bit hypervisor may
@@ -83,7 +86,8 @@ void xen_mmu_init(void)
     struct start_info *si = xen_start_info;
     xen_nr_pages = si->nr_pages;
     xen_p2m = (const uint32_t *)si->mfn_list;
-    current_cr3 = virt_to_phys((void *)si->pt_base);
+    for (unsigned c = 0; c < XEN_MAX_CPUS; c++)
+        cr3_of[c] = virt_to_phys((void *)si->pt_base); /* vcpus 1.. start on kernel_pgd (smp.c) */
     struct xen_machphys_mapping mapping;
     long rc = HYPERVISOR_memory_op(XENMEM_machphys_mapping, &mapping);
     if (rc == 0) {
@@ -147,7 +151,12 @@ static void remap_lowmem(uint32_t pfn, int writable)
         e |= _PAGE_RW | _PAGE_DIRTY;
     if (nx_enabled)
         e |= _PAGE_NX;
-    long rc = HYPERVISOR_update_va_mapping((uint32_t)(uintptr_t)pfn_to_virt(pfn), xen_make_pte(e), UVMF_INVLPG);
+    /* Writable again: every vcpu must drop its read-only translation of the alias, or its next
+     * write there (the page is free memory now) would fault in the kernel. Read-only needs no
+     * shootdown from us: the hypervisor flushes every vcpu before the frame can become a page
+     * table (its type-change rule), and until then a stale writable entry is harmless. */
+    unsigned flags = UVMF_INVLPG | (writable && num_online_cpus() > 1 ? UVMF_ALL : UVMF_LOCAL);
+    long rc = HYPERVISOR_update_va_mapping((uint32_t)(uintptr_t)pfn_to_virt(pfn), xen_make_pte(e), flags);
     if (rc)
         report(writable ? "update_va_mapping (rw)" : "update_va_mapping (ro)", rc, pfn, e);
 }

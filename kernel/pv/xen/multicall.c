@@ -28,10 +28,14 @@ unsigned long xen_hypercall_count;
 struct xen_hc_stats xen_hc_stats;
 struct mc_batch xen_mc_batch[XEN_MAX_CPUS];
 unsigned xen_upcall_depth_of[XEN_MAX_CPUS];
-static int lazy_cpu, lazy_mmu;
+/* Per vcpu, like the batches: each vcpu batches its own context switches and page-table
+ * writes (issue 10: processes run on every vcpu), so no vcpu ever sees another's batch. */
+static int lazy_cpu_of[XEN_MAX_CPUS], lazy_mmu_of[XEN_MAX_CPUS];
+#define lazy_cpu (lazy_cpu_of[xen_smp_cpu()])
+#define lazy_mmu (lazy_mmu_of[xen_smp_cpu()])
 static unsigned mc_errors;
 
-static struct mc_batch *this_batch(void) { return &xen_mc_batch[0]; /* uniprocessor for now */ }
+static struct mc_batch *this_batch(void) { return &xen_mc_batch[xen_smp_cpu()]; }
 
 static void count_mmu(const struct multicall_entry *e, unsigned n)
 {

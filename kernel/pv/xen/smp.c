@@ -14,9 +14,15 @@
  * right after its VCPUOP_down, where it restarts from its stack top into the same start path
  * (xen_ap_start) as on the first boot - Linux's xen_play_dead does the same.
  *
+ * Each vcpu other than 0 has its own GDT page (a copy of vcpu 0's layout, given in
+ * gdt_frames), so the TLS descriptors of the task it runs are its own; batches and lazy
+ * modes are per vcpu (multicall.c), so it batches its context switches like vcpu 0.
+ *
  * Invariants:
- *  - A vcpu other than 0 keeps xen_upcall_depth at 1: it never queues into or flushes vcpu 0's
- *    multicall batch (hypercall.h), every hypercall it makes is direct.
+ *  - A vcpu's GDT page is read-only from before VCPUOP_initialise on, for good: the
+ *    hypervisor holds it as that vcpu's GDT (a vcpu is initialised once).
+ *  - A vcpu's tick runs while it has work (a load, or tasks: cpu_data.busy); an idle vcpu
+ *    makes no hypercall at all.
  *  - Only vcpu 0 binds and unbinds event channels, and only for a vcpu that is not running
  *    (before VCPUOP_up, after VCPUOP_is_up said down): the irq tables are never changed
  *    under a running upcall of that vcpu. */
@@ -40,12 +46,16 @@
 #include "pv/xen/evtchn.h"
 
 extern char xen_hypervisor_callback[], xen_failsafe_callback[];
+void xen_copy_trap_table(struct trap_info out[256]); /* enlighten.c */
+long xen_reload_trap_table(void);
+extern unsigned xen_trap_table_gen;
+static unsigned traps_gen[NR_CPUS]; /* the xen_trap_table_gen this vcpu's table matches */
 
 static struct vcpu_guest_context ctxt;
 static uint8_t initialised[NR_CPUS];
 static int timer_irq[NR_CPUS], ipi_irq[NR_CPUS];
 
-unsigned xen_smp_cpu(void) { return smp_stack_cpu(); }
+static uint64_t ap_gdt[NR_CPUS][512] __attribute__((aligned(4096)));
 
 static uint32_t stack_top(unsigned cpu) { return (uint32_t)(uintptr_t)(smp_ap_stack[cpu] + SMP_AP_STACK_SIZE) - 16; }
 
@@ -63,18 +73,33 @@ static void arm_tick(unsigned cpu)
 
 static void ap_timer(unsigned irq, void *data)
 {
-    unsigned cpu = smp_stack_cpu();
+    unsigned cpu = smp_processor_id();
     smp_count_tick();
     timer_armed[cpu] = 0;
-    if (cpu_data[cpu].load)
+    if (cpu_data[cpu].load || cpu_data[cpu].busy)
+        arm_tick(cpu);
+}
+
+/* smp_ops.cpu_busy (big kernel lock held): the vcpu's scheduler found a task to run. It needs
+ * its tick to preempt it, and vcpu 0's gates as they are now (int $0x80 came after it
+ * started; gates change only at boot, so checking when it starts running tasks is enough). */
+static void xen_cpu_busy(unsigned cpu)
+{
+    if (traps_gen[cpu] != xen_trap_table_gen) {
+        long rc = xen_reload_trap_table();
+        if (rc)
+            printk(KERN_ERR "smp: vcpu %u: set_trap_table failed: %ld\n", cpu, rc);
+        traps_gen[cpu] = xen_trap_table_gen;
+    }
+    if (!timer_armed[cpu])
         arm_tick(cpu);
 }
 
 static void ap_ipi(unsigned irq, void *data)
 {
-    unsigned cpu = smp_stack_cpu();
+    unsigned cpu = smp_processor_id();
     smp_count_ipi();
-    if (cpu_data[cpu].load && !timer_armed[cpu])
+    if ((cpu_data[cpu].load || cpu_data[cpu].busy) && !timer_armed[cpu])
         arm_tick(cpu);
 }
 
@@ -82,8 +107,8 @@ static void ap_ipi(unsigned irq, void *data)
 void __attribute__((noreturn)) xen_ap_start(void);
 void __attribute__((noreturn)) xen_ap_start(void)
 {
-    unsigned cpu = smp_stack_cpu();
-    xen_upcall_depth = 1; /* before any hypercall: see the invariants */
+    unsigned cpu = smp_processor_id();
+    xen_upcall_depth = 0; /* its own batch (multicall.c): a fresh start has nothing queued */
     timer_armed[cpu] = 0;
     if (cpu_data[cpu].load)
         arm_tick(cpu);
@@ -100,15 +125,34 @@ static void fill_context(unsigned cpu)
     ctxt.user_regs.eip = (uint32_t)(uintptr_t)xen_ap_start;
     ctxt.user_regs.esp = stack_top(cpu);
     ctxt.user_regs.eflags = 0x202;
-    for (unsigned v = 0; v < NR_EXCEPTIONS + NR_LEGACY_IRQS; v++)
-        xen_encode_trap(&ctxt.trap_ctxt[v], v, FLAT_RING1_CS, trap_entry_table[v], v == 3 ? 3 : 0, 1);
+    xen_copy_trap_table(ctxt.trap_ctxt); /* all of vcpu 0's gates so far */
+    traps_gen[cpu] = xen_trap_table_gen;
     ctxt.kernel_ss = FLAT_RING1_DS;
     ctxt.kernel_sp = stack_top(cpu);
     ctxt.ctrlreg[3] = xen_pfn_to_cr3(xen_pfn_to_mfn(virt_to_pfn(kernel_pgd)));
+    ctxt.gdt_frames[0] = xen_pfn_to_mfn(virt_to_pfn(ap_gdt[cpu]));
+    ctxt.gdt_ents = GDT_ENTRIES;
     ctxt.event_callback_cs = FLAT_RING1_CS;
     ctxt.event_callback_eip = (uint32_t)(uintptr_t)xen_hypervisor_callback;
     ctxt.failsafe_callback_cs = FLAT_RING1_CS;
     ctxt.failsafe_callback_eip = (uint32_t)(uintptr_t)xen_failsafe_callback;
+}
+
+/* The vcpu's GDT: vcpu 0's descriptors (no TLS yet), then read-only, as a GDT frame must be. */
+static int make_gdt(unsigned cpu)
+{
+    memset(ap_gdt[cpu], 0, sizeof ap_gdt[cpu]);
+    for (unsigned i = 1; i < GDT_ENTRY_TLS_MIN; i++)
+        ap_gdt[cpu][i] = gdt_table[i];
+    uint32_t pfn = virt_to_pfn(ap_gdt[cpu]);
+    uint64_t ro = xen_make_pte(((uint64_t)pfn << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_ACCESSED);
+    long rc = HYPERVISOR_update_va_mapping((uint32_t)(uintptr_t)ap_gdt[cpu], ro, UVMF_INVLPG | UVMF_ALL);
+    if (rc) {
+        printk(KERN_ERR "smp: vcpu %u: cannot make its GDT page read-only (%ld)\n", cpu, rc);
+        return -1;
+    }
+    cpu_gdt[cpu] = ap_gdt[cpu];
+    return 0;
 }
 
 static void unbind_percpu(unsigned cpu)
@@ -152,6 +196,11 @@ static int xen_cpu_start(unsigned cpu)
     cpu_data[cpu].state = CPU_BOOTING;
     long rc = 0;
     if (!initialised[cpu]) {
+        if (make_gdt(cpu)) {
+            cpu_data[cpu].state = CPU_OFFLINE;
+            unbind_percpu(cpu);
+            return -EIO;
+        }
         fill_context(cpu);
         rc = HYPERVISOR_vcpu_op(VCPUOP_initialise, cpu, &ctxt);
         if (rc == 0)
@@ -216,6 +265,7 @@ static const struct smp_ops xen_smp_ops = {
     .send_ipi = xen_send_ipi,
     .park_self = xen_park_self,
     .irqs_offline = xen_irqs_offline,
+    .cpu_busy = xen_cpu_busy,
 };
 
 int xen_smp_probe(void)

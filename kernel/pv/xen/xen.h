@@ -14,7 +14,8 @@ extern struct shared_info *xen_shared_info;
 /* H15 (issue 10): one vcpu_info per vcpu; xen_vcpu is the calling vcpu's (a masked
  * placeholder until shared_info is mapped, and for a vcpu not started yet). */
 extern struct vcpu_info *xen_vcpu_of[];
-unsigned xen_smp_cpu(void);               /* pv/xen/smp.c: the calling vcpu */
+#include "kstack.h"
+#define xen_smp_cpu() smp_processor_id()  /* the calling vcpu (kstack.h) */
 #define xen_vcpu (xen_vcpu_of[xen_smp_cpu()])
 extern uint32_t xen_nr_pages;
 extern const uint32_t *xen_p2m;           /* pfn -> mfn (start_info.mfn_list) */
