@@ -57,19 +57,17 @@ void __attribute__((noreturn)) trap_panic(struct trap_frame *f)
 }
 
 /* Where ring-3 code enters the kernel. The big kernel lock (klock.h) is taken on every entry
- * from ring 3 (or virtual-8086 mode) with interrupts off - the int $0x80 trap gate leaves them
- * on - and released right before the return; entries from kernel mode (an exception in the
- * kernel, an interrupt in the idle halt) neither take nor release it. */
+ * from ring 3 (or virtual-8086 mode) and released right before the return; entries from kernel
+ * mode (an exception in the kernel, an interrupt in the idle halt) neither take nor release
+ * it. */
 static int from_user(const struct trap_frame *f) { return (f->cs & 3) == 3 || vm86_mode(f); }
 
 void trap_dispatch(struct trap_frame *f)
 {
     trap_handler_fn h = handlers[f->vector & 0xff];
     int user = from_user(f);
-    if (user) {
-        irq_disable();
+    if (user)
         klock_acquire();
-    }
     /* Issue 11: a trap from virtual-8086 mode (EFLAGS.VM: its frame has the real-mode segments
      * on top and cs is no ring-3 selector) belongs to the vm86 monitor, which returns only to
      * resume the 16-bit code. A stub that compiles away with CONFIG_VM86=n. */

@@ -5,23 +5,23 @@
  *  - The lock belongs to a CPU, not to a task: a task that sleeps or yields while its CPU holds
  *    it switches to that CPU's scheduler loop, which still holds it; the next task that CPU
  *    runs (possibly one that went to sleep on another CPU) returns to ring 3 and releases it.
- *  - It is taken only with interrupts disabled and never by an interrupt or event handler, so
- *    a CPU spinning for it can only be waiting for a CPU that makes progress: the holder never
- *    waits for another CPU while holding it (hotplug releases it around its waits:
- *    klock_drop/klock_retake).
- *  - Nothing batched for the hypervisor survives a release (klock_release flushes the lazy
- *    batch), so the one multicall batch is only ever filled by the holder.
- *  - Re-entry on the holding CPU (an exception in kernel mode) does not take it again: only
- *    entries from ring 3 and the scheduler loop acquire. */
+ *  - It is never taken by an interrupt or event handler (they run with or without it, from
+ *    ring 3 or from the idle halt), so a CPU spinning for it only waits for a CPU that makes
+ *    progress: the holder never waits for another CPU while holding it (hotplug releases it
+ *    around its waits). A holder may take an interrupt (int $0x80 arrives with interrupts on;
+ *    syscall_dispatch turns them off): its handler does not touch the lock.
+ *  - Only entries from ring 3 and the scheduler loops acquire it; a trap taken in kernel mode
+ *    (an exception, an interrupt in the idle halt) neither takes nor releases it.
+ *  - Nothing the holder batched for the hypervisor is shared: batches are per CPU
+ *    (pv/xen/multicall.c) and every lazy mode is left before the return to ring 3. */
 #ifndef KERNEL_KLOCK_H
 #define KERNEL_KLOCK_H
 #include <stdint.h>
 
-void klock_acquire(void);          /* interrupts off; spins until this CPU holds it */
-void klock_release(void);          /* by the holding CPU; flushes any lazy hypervisor batch */
-int klock_held(void);              /* 1 if this CPU holds it */
-/* For a holder that must wait for another CPU (hotplug): drop returns whether it was held,
- * retake takes it back if so. */
-int klock_drop(void);
-void klock_retake(int was_held);
+#include "spinlock.h"
+/* Inline: it is taken and released on every system call (core/klock.c holds the word). */
+extern spinlock_t klock_word;
+static inline void klock_acquire(void) { spin_lock(&klock_word); }   /* until this CPU holds it */
+static inline void klock_release(void) { spin_unlock(&klock_word); } /* by the holding CPU */
+static inline int klock_locked(void) { return klock_word.locked != 0; } /* by some CPU */
 #endif

@@ -72,10 +72,11 @@ extern struct task tasks[NPROC];
 
 /* The task running on this CPU: the owner of the kernel stack we are on (kstack.h), or 0 on a
  * CPU's own stack (boot, scheduler loop, idle). */
+extern struct task *kstack_task[NPROC];   /* &tasks[i] (a load is cheaper than the multiply) */
 static inline struct task *task_current(void)
 {
     uint32_t s = kstack_slot();
-    return s < NPROC ? &tasks[s] : 0;
+    return s < NPROC ? kstack_task[s] : 0;
 }
 #define current (task_current())
 

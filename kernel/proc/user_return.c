@@ -1,10 +1,10 @@
 /* What happens between a trap taken in ring 3 and the iret back: preemption when the time
- * slice is used up or the CPU is going offline (the task goes back to the table, and another
- * CPU runs it: that is how hotplug migrates tasks), and signal delivery. Also the policy for exceptions raised by user code:
+ * slice is used up - or the CPU is going offline: its IPI marks the slice used up
+ * (smp_count_ipi), so the task goes back to the table and another CPU runs it, which is how
+ * hotplug migrates tasks - and signal delivery. Also the policy for exceptions raised by user code:
  * they become signals for the process, never a kernel panic. Called from cpu/traps.c. */
 #include <stdint.h>
 #include "proc.h"
-#include "smp.h"
 #include "boot.h"
 #include "printk.h"
 #include "pv/pvops.h"
@@ -14,8 +14,7 @@ void proc_return_to_user(struct trap_frame *f)
     struct task *t = current;
     if (!t || f != user_frame(t))
         return;
-    if ((int32_t)(jiffies - t->slice_start) >= TIME_SLICE_TICKS ||
-        cpu_data[smp_processor_id()].state != CPU_ONLINE)
+    if ((int32_t)(jiffies - t->slice_start) >= TIME_SLICE_TICKS) /* or its CPU goes offline */
         yield();
     if (signal_pending(t))
         signal_deliver(f);

@@ -4,9 +4,12 @@
  *  - Hotplug requests are made with the big kernel lock held (boot tests on CPU 0, a task's
  *    write to sysfs) and serialized by hotplug_busy under it: a second request while one waits
  *    (with the lock dropped) gets -EBUSY. The online mask changes only under smp_lock.
- *  - A request never waits for another CPU with the big kernel lock held (klock_drop around
- *    the backend's waits): the CPU going offline needs it to preempt its task, the CPU coming
- *    online needs it to join the scheduler.
+ *  - A request never waits for another CPU with the big kernel lock held (it is released
+ *    around the backend's waits): the CPU going offline needs it to preempt its task, the CPU
+ *    coming online needs it to join the scheduler.
+ *  - A DYING CPU's task is preempted at its next return to user mode: the wake-up IPI that
+ *    cpu_down sends marks the time slice of the task it interrupts as used up
+ *    (smp_count_ipi), so the return path (proc_return_to_user) yields it.
  *  - cpu_down: the backend moves the CPU's irqs/events (fixup_irqs) BEFORE the CPU leaves the
  *    online mask; the CPU itself then leaves the mask, stops its timer and parks.
  *  - A CPU's counters move only while it is online (stray counts interrupts outside that). */
@@ -14,6 +17,7 @@
 #include <lib/string.h>
 #include "smp.h"
 #include "smp_irq.h"
+#include "boot.h"
 #include "printk.h"
 #include "spinlock.h"
 #include "klock.h"
@@ -49,7 +53,15 @@ static void count_on(volatile uint32_t *counter)
 }
 
 void smp_count_tick(void) { count_on(&cpu_data[smp_processor_id()].ticks); }
-void smp_count_ipi(void) { count_on(&cpu_data[smp_processor_id()].ipis); }
+
+void smp_count_ipi(void)
+{
+    unsigned cpu = smp_processor_id();
+    count_on(&cpu_data[cpu].ipis);
+    struct task *t = current; /* the task it interrupted in ring 3 (none in the idle halt) */
+    if (t && cpu_data[cpu].state == CPU_DYING)
+        t->slice_start = jiffies - TIME_SLICE_TICKS; /* read only by this CPU while t runs here */
+}
 
 /* The loop of every CPU but 0: once processes run, the scheduler (it returns when the CPU is
  * going offline); before that a busy load when asked, else halt until the next interrupt.
@@ -103,12 +115,12 @@ int cpu_down(unsigned cpu)
             rc = moved;
         } else {
             cpu_data[cpu].state = CPU_DYING;
-            smp_ops->send_ipi(cpu); /* out of its halt or its task, to see the request */
+            smp_ops->send_ipi(cpu); /* out of its halt, or its task preempted (smp_count_ipi) */
             if (smp_processor_id() == cpu)
                 yield(); /* we are its task: go back to the table, another CPU takes us */
-            int held = klock_drop();
+            klock_release(); /* we hold it (see the invariants); the dying CPU needs it */
             rc = smp_ops->cpu_kill(cpu);
-            klock_retake(held);
+            klock_acquire();
             if (rc == 0)
                 cpu_data[cpu].state = CPU_OFFLINE;
         }
@@ -126,9 +138,9 @@ int cpu_up(unsigned cpu)
     int rc = -EBUSY;
     if (cpu_data[cpu].state == CPU_OFFLINE) {
         hotplug_busy = 1;
-        int held = klock_drop();
+        klock_release();
         rc = smp_ops->cpu_start(cpu);
-        klock_retake(held);
+        klock_acquire();
         if (rc == 0)
             smp_irq_cpu_online(cpu);
         hotplug_busy = 0;
