@@ -139,6 +139,11 @@ static void prepare_boot_state(unsigned cpu)
     asm volatile("" : : : "memory");
 }
 
+/* Up to `us` microseconds for the CPU to report `state`. The start and the park are given
+ * 10 s, as Linux gives a CPU coming up: each virtual CPU is a host thread, and on a loaded
+ * host one may not run for a long while (1 s was seen to be too short under a parallel test
+ * run); a CPU that really does not answer costs 10 s once and is reported. */
+#define CPU_WAIT_US 10000000u
 static int wait_state(unsigned cpu, int state, uint32_t us)
 {
     for (uint32_t t = 0; t < us; t += 100) {
@@ -162,7 +167,7 @@ static int native_cpu_start(unsigned cpu)
             return -EIO;
         apic_udelay(200);
     }
-    if (wait_state(cpu, CPU_ONLINE, 1000000)) {
+    if (wait_state(cpu, CPU_ONLINE, CPU_WAIT_US)) {
         cpu_data[cpu].state = CPU_OFFLINE;
         apic_send_init(id); /* whatever it was doing: stop it */
         return -EIO;
@@ -172,7 +177,7 @@ static int native_cpu_start(unsigned cpu)
 
 static int native_cpu_kill(unsigned cpu)
 {
-    if (wait_state(cpu, CPU_DEAD, 1000000))
+    if (wait_state(cpu, CPU_DEAD, CPU_WAIT_US))
         return -EIO;
     /* INIT leaves it waiting for a SIPI with its APIC reset: nothing reaches it any more. */
     apic_send_init(cpu_data[cpu].hw_id);

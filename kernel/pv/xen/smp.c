@@ -164,10 +164,13 @@ static void unbind_percpu(unsigned cpu)
     timer_irq[cpu] = ipi_irq[cpu] = -1;
 }
 
-/* Waits (yielding the physical CPU, which the other vcpu may need) until cond(cpu) or ~1 s. */
+/* Waits (yielding the physical CPU, which the other vcpu may need) until cond(cpu) or 10 s:
+ * as long as Linux gives a CPU coming up. A vcpu is a host thread under QEMU, and on a loaded
+ * host 1 s was seen to be too short (a parallel test run); a vcpu that does not answer costs
+ * 10 s once and is reported. */
 static int wait_for(unsigned cpu, int (*cond)(unsigned))
 {
-    uint64_t end = xen_sched_clock() + 1000000000ull;
+    uint64_t end = xen_sched_clock() + 10000000000ull;
     while (!cond(cpu)) {
         if (xen_sched_clock() > end)
             return -1;
