@@ -22,6 +22,8 @@
     X(sig_default_actions, 0) X(sig_kill, 0)                                                   \
     /* poll/select: poll.c */                                                                  \
     X(poll_pipe, 0) X(poll_wakeup, 0) X(select_pipe, 0) X(poll_tty, 0)                         \
+    /* several CPUs: smp.c */                                                                  \
+    X(smp_hotplug_under_load, 0)                                                               \
     /* hostile arguments and limits: err.c, limits.c, hostile.c */                                        \
     X(efault, 0) X(ebadf, 0) X(enoent, 0) X(enosys, 0) X(fork_bomb, 0) X(out_of_memory, 0)  \
     X(sigreturn_hostile, 0) X(tls_hostile, 0) X(syscall_fuzz, 0)
