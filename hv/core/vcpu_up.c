@@ -163,6 +163,11 @@ static long vcpu_initialise(struct vcpu *v, uint32_t arg)
     /* Placement: vcpu n on physical CPU n mod N, for its whole life (no migration, so its
      * lazily-switched FPU state and its timers stay on one CPU). */
     v->sched.processor = (uint8_t)(v->vcpu_id % (smp_active() ? smp_nr_cpus : 1));
+    /* A timer sits on the queue of t->cpu: it must be off every queue before its CPU changes
+     * (none can be armed for a vcpu that never ran, but never rely on that silently). */
+    stop_timer(&v->timers.singleshot);
+    stop_timer(&v->timers.periodic);
+    stop_timer(&v->timers.poll);
     v->timers.singleshot.cpu = v->timers.periodic.cpu = v->timers.poll.cpu = v->sched.processor;
     v->initialised = 1;
     return 0;

@@ -10,9 +10,14 @@
  *      work), inside a multicall entry a captured continuation (multicall.c re-arms the
  *      entry); anywhere else (no trap frame at all) the remaining pieces run here, one after
  *      another, so the semantics stay those of one call.
- *  G3  TLB flushes for other vcpus: Moat runs every vcpu on the boot CPU, so flushing the
- *      local TLB (global entries included) covers them all; with SMP this must become an IPI
- *      to the CPUs running those vcpus.
+ *  G3  TLB flushes for other vcpus: the local TLB is flushed (global entries included: the
+ *      other vcpus of this CPU), and every other CPU that is the home of a vcpu in the mask
+ *      gets a flush IPI and is waited for - whether that vcpu is running there or not. A
+ *      vcpu that is blocked, runnable or down keeps its GLOBAL translations in its CPU's TLB
+ *      (vcpu_run's CR3 write does not drop them), so "it is not running, it has no TLB" is
+ *      false on real hardware (QEMU TCG flushes everything on a CR3 write and cannot show
+ *      it). Each vcpu lives on one CPU (vcpu_up.c placement), so its home is the only CPU
+ *      that can hold its translations.
  *  G4  One CPU at a time in the page-type code (pagetype.c is not re-entrant): every entry
  *      point below holds mm_lock while it runs the pure handler.
  */
@@ -29,6 +34,7 @@
 #include "frame.h"
 #include "mmu.h"
 #include "smp.h"
+#include "tlb.h"
 #include <xen/vcpu.h>
 
 static volatile uint32_t mm_lock_word;
@@ -153,16 +159,19 @@ void mm_invlpg_local(uint32_t va)
 void mm_flush_tlb_vcpus(struct mm_ctx *c, uint32_t vcpu_mask)
 {
     flush_tlb_all();        /* G3 */
-    /* SMP: every other CPU running one of those vcpus flushes too (IPI, waited for). */
-    uint32_t cpus_mask = 0;
+    /* SMP: the home CPU of every such vcpu with a base flushes too (IPI, waited for). */
+    if (!smp_active())
+        return;
+    struct tlb_vcpu_home homes[MOAT_MAX_VCPUS];
     struct domain *d = current_domain();
-    for (uint32_t i = 0; i < d->nr_vcpus && i < 32; i++) {
+    unsigned nr = d->nr_vcpus < MOAT_MAX_VCPUS ? d->nr_vcpus : MOAT_MAX_VCPUS;
+    for (unsigned i = 0; i < nr; i++) {
         struct vcpu *v = d->vcpu[i];
-        if ((vcpu_mask & (1u << i)) && v && v->sched.runstate == RUNSTATE_running)
-            cpus_mask |= 1u << v->sched.processor;
+        homes[i].has_base = v && v->mm.base != MM_NO_BASE;
+        homes[i].cpu = v ? v->sched.processor : 0;
     }
     (void)c;
-    smp_flush_tlb_mask(cpus_mask);
+    smp_flush_tlb_mask(tlb_cpus_of_vcpus(homes, nr, vcpu_mask, smp_online_mask, this_cpu()->id));
 }
 
 void mm_load_base(struct mm_ctx *c)

@@ -87,6 +87,12 @@ SMP_GUESTS := smp-vcpus
 SMP_OBJS := $(GUEST_DIR)/ev-lib.o $(GUEST_DIR)/ev-entry.o $(GUEST_DIR)/mm-lib.o $(GUEST_DIR)/notes-linux.o
 $(foreach g,$(SMP_GUESTS),$(eval $(call guest_elf,$(g),high.lds,$(GUEST_DIR)/$(g).o $(SMP_OBJS))))
 SMP_GUEST_ELFS := $(SMP_GUESTS:%=$(GUEST_DIR)/%.elf)
+# Hostile SMP guests (issue 10, helper H3): cross-CPU TLB safety and flushes, hostile vcpu
+# contexts, scheduler progress. A worker loop on the secondary vcpus and fault-surviving probes
+# in tests/guests/smp-lib.c. Each checked against real Xen 4.17 (run-on-xen --smp 2).
+SMP_H3_GUESTS := smp-tlb-attack smp-tlb-flush smp-ctx smp-progress
+$(foreach g,$(SMP_H3_GUESTS),$(eval $(call guest_elf,$(g),high.lds,$(GUEST_DIR)/$(g).o $(GUEST_DIR)/smp-lib.o $(SMP_OBJS))))
+SMP_GUEST_ELFS += $(SMP_H3_GUESTS:%=$(GUEST_DIR)/%.elf)
 guests: $(SMP_GUEST_ELFS)
 ALL_TARGETS += $(SMP_GUEST_ELFS)
 

@@ -84,3 +84,62 @@ def test_smp_option_limits_cpus():
     assert boot.status == 0, show(boot)
     assert cpus_online(boot.stdout) == 2, show(boot)
     assert "unknown Moat option" not in boot.stdout, show(boot)
+
+
+# ---- hostile SMP guests (issue 10, helper H3): tests/guests/smp-{tlb-attack,tlb-flush,ctx,
+# progress}.c. Every expectation in them was also run on real Xen 4.17 (run-on-xen). ----
+
+def run_h3_guest(name, smp, *cmdline, timeout=60):
+    require(MOAT)
+    boot = run_moat_qemu("--smp", smp, require(GUESTS / f"{name}.elf"), *cmdline, timeout=timeout)
+    return boot, tap(name, boot.stdout)
+
+
+def test_stale_tlb_cannot_write_a_page_table():
+    """vcpu 1 keeps a writable translation of frame F hot on CPU 1 while vcpu 0 removes the
+    mapping without a flush and makes F a page table (pin, L2 entry) or a GDT page: Moat's
+    type-change shootdown makes the stale write fault every time. The calibration (same
+    sequence, no role change) shows the stale write lands, so a missing shootdown would show."""
+    boot, summary = run_h3_guest("smp-tlb-attack", 2, "vcpus=2")
+    assert summary is not None and summary[1] == 0 and summary[0] >= 45, show(boot)
+    assert re.search(r"calibration try \d: vcpu 1's write through its old translation landed", boot.stdout), show(boot)
+    assert boot.stdout.count("vcpu 1's stale write faulted, F[5] = 0x0") == 3, show(boot)
+    assert boot.status == 0, show(boot)
+
+
+def test_guest_flushes_reach_the_other_cpu():
+    """Every multi-vcpu flush (update_va_mapping UVMF_ALL/UVMF_MULTI, MMUEXT_*_MULTI/_ALL)
+    reaches vcpu 1 on CPU 1; with no flush the old page is still seen (calibration); bad
+    masks: -EINVAL from mmuext_op, -EFAULT from update_va_mapping, as Xen."""
+    boot, summary = run_h3_guest("smp-tlb-flush", 2, "vcpus=2")
+    assert summary is not None and summary[1] == 0 and summary[0] >= 28, show(boot)
+    assert re.search(r"no flush at all: rc 0; vcpu 1 reads 0x[0-9a-f]+ \(the OLD page\)", boot.stdout), show(boot)
+    assert boot.status == 0, show(boot)
+
+
+@pytest.mark.parametrize("smp", [1, 2])
+def test_hostile_vcpu_contexts(smp):
+    """VCPUOP with bad ids, bad cr3/GDT frames (nothing applied), ring-0 selectors, hostile
+    eflags/MXCSR, an eip in Moat's area, register_vcpu_info for another vcpu, Moat's stricter
+    refusals (trap handlers/LDT in its area, debug registers) and 200 down/up cycles."""
+    boot, summary = run_h3_guest("smp-ctx", smp, "vcpus=4")
+    assert summary is not None and summary[1] == 0 and summary[0] >= 43, show(boot)
+    assert "smp-ctx: vcpu 2 runs with eflags 0x240603, mxcsr 0xffbf" in boot.stdout, show(boot)
+    assert boot.status == 0, show(boot)
+
+
+def test_vcpus_run_in_parallel_and_fairly():
+    """2 busy vcpus on 2 CPUs both run ~100% of the time; 4 on 2 each progress in every
+    200 ms window and share fairly; a busy vcpu taken down from the other CPU stops."""
+    boot, summary = run_h3_guest("smp-progress", 2, "vcpus=4 pcpus=2")
+    assert summary is not None and summary[1] == 0 and summary[0] >= 18, show(boot)
+    assert boot.status == 0, show(boot)
+
+
+def test_parallel_check_fails_on_one_cpu():
+    """The same guest told there are 2 CPUs, on a 1-CPU Moat: the "ran at the same time"
+    check must fail - it is not a check that always passes."""
+    boot, summary = run_h3_guest("smp-progress", 1, "vcpus=4 pcpus=2")
+    assert summary is not None and summary[1] >= 1, show(boot)
+    assert "not ok 5 - rule SCHED-PAR: both ran >= 80% of the span" in boot.stdout, show(boot)
+    assert boot.status != 0, show(boot)

@@ -26,6 +26,7 @@
 #include "domain.h"
 #include "x86.h"
 #include "mapcache.h"
+#include "tlb.h"
 
 unsigned smp_nr_cpus = 1;
 uint32_t smp_online_mask = 1;
@@ -151,15 +152,14 @@ void smp_flush_tlb_mask(uint32_t mask)
         asm volatile("pause");
 }
 
+/* SMP-TLB1 (tlb.h): cpus[c].current is never cleared when a CPU idles, so it names the vcpu
+ * whose translations that CPU may still hold. */
 uint32_t smp_cpus_running_domain(uint16_t domid)
 {
-    uint32_t m = 0;
-    for (unsigned c = 0; c < smp_nr_cpus; c++) {
-        struct vcpu *v = cpus[c].current;
-        if (v && v->domain->domid == domid)
-            m |= 1u << c;
-    }
-    return m & ~(1u << my_cpu());
+    uint16_t dom[MOAT_MAX_CPUS];
+    for (unsigned c = 0; c < smp_nr_cpus; c++)
+        dom[c] = cpus[c].current ? cpus[c].current->domain->domid : TLB_NO_DOMAIN;
+    return tlb_cpus_of_domain(dom, smp_nr_cpus, domid, my_cpu()) & smp_online_mask;
 }
 
 void smp_interrupt(unsigned vector)
