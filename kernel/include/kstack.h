@@ -17,8 +17,9 @@
  *    scheduler points at the task it switches in).
  *  - A C function never changes stacks under itself: swtch() returns on the stack it left, so a
  *    value derived from the stack pointer stays true for the whole function (the asm below may
- *    be merged by the compiler); kstack_cpu[] is re-read every time (a task may resume on
- *    another CPU after sched()). */
+ *    be merged by the compiler). A task changes CPU only inside sched(), a function call, after
+ *    which the compiler reloads kstack_cpu[] anyway; so it is not volatile, and the loads of
+ *    one function between two calls are merged (the PV paths ask for the CPU many times). */
 #ifndef KERNEL_KSTACK_H
 #define KERNEL_KSTACK_H
 #include <stdint.h>
@@ -30,7 +31,7 @@
 #define SMP_AP_STACK_SIZE KSTACK_SIZE
 
 extern uint8_t kernel_stacks[NPROC + NR_CPUS][KSTACK_SIZE];
-extern volatile uint8_t kstack_cpu[NPROC];
+extern uint8_t kstack_cpu[NPROC];
 
 /* The stack of CPU n (n >= 1): smp_ap_stack[n] is a KSTACK_SIZE array. */
 #define smp_ap_stack (kernel_stacks + NPROC)

@@ -28,7 +28,7 @@
 struct task tasks[NPROC];
 /* Task stacks, then the stacks of CPUs 1.. (kstack.h). */
 uint8_t kernel_stacks[NPROC + NR_CPUS][KSTACK_SIZE] __attribute__((aligned(16)));
-volatile uint8_t kstack_cpu[NPROC];
+uint8_t kstack_cpu[NPROC];
 struct task *kstack_task[NPROC];
 static uint32_t sched_sp[NR_CPUS];
 static uint8_t on_task_mm[NR_CPUS];    /* cr3 is a task's tables (not kernel_pgd) */
