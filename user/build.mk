@@ -40,6 +40,17 @@ $(BUILD)/user/vm86test: user/vm86test/vm86test.c user/vm86test/realmode.S user/b
 	@mkdir -p $(dir $@)
 	$(USER_CC) $(USER_CFLAGS) -idirafter /usr/i686-linux-gnu/include -o $@ user/vm86test/vm86test.c user/vm86test/realmode.S
 
+# cpu (issue 10 item 4: CPU hotplug from the shell) and spin (the user-mode load of the
+# hotplug system test, tests/system/test_hotplug.py).
+USER_PROGS += $(BUILD)/user/cpu $(BUILD)/user/spin
+$(BUILD)/user/cpu: user/cpu/cpu.c user/build.mk
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(USER_CFLAGS) -s -o $@ $<
+
+$(BUILD)/user/spin: user/spin/spin.c user/build.mk
+	@mkdir -p $(dir $@)
+	$(USER_CC) $(USER_CFLAGS) -s -o $@ $<
+
 $(BUILD)/initrd.cpio: $(BUILD)/user/init $(USER_PROGS) user/scripts/busybox-smoke.sh \
 		user/scripts/busybox-smoke.expected $(BUSYBOX) user/build.mk
 	rm -rf $(INITRD_ROOT)

@@ -13,6 +13,7 @@ moat-qemu that ignores its own timeout fails the test instead of hanging the sui
 
 import collections
 import os
+import re
 import selectors
 import subprocess
 import time
@@ -253,3 +254,47 @@ class SerialConsole:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+CPU = "/sys/devices/system/cpu"
+# cpuN/stat (kernel/fs/sysfs.c); "tasks T" (task switch-ins on that CPU) is newer than the rest
+CPU_STAT = re.compile(r"ticks (\d+) ipis (\d+) stray (\d+) boots (\d+) state (\w+)(?: tasks (\d+))?")
+
+
+def parse_cpu_stat(line):
+    """A cpuN/stat line as a dict (tasks is None on a kernel that does not count it); None if
+    the line is not one."""
+    m = CPU_STAT.search(line)
+    if not m:
+        return None
+    return {"ticks": int(m[1]), "ipis": int(m[2]), "stray": int(m[3]), "boots": int(m[4]),
+            "state": m[5], "tasks": int(m[6]) if m[6] is not None else None}
+
+
+class Shell(SerialConsole):
+    """The busybox shell on QEMU's serial port (SerialConsole) with smp CPUs, on Moat
+    with `vcpus=` when vcpus is given. Its output drops terminal escapes and the kernel's
+    one-time "syscall N not implemented" notices, which the hotplug reads must not see."""
+
+    def __init__(self, smp, vcpus=None, timeout=90):
+        super().__init__("moat" if vcpus else "native", timeout, smp=smp,
+                         guest_args=f"vcpus={vcpus}" if vcpus else "")
+
+    @property
+    def out(self):
+        return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", super().out)
+
+    def run(self, line):
+        return re.sub(r"^syscall \d+ not implemented .*\n", "", super().run(line), flags=re.M)
+
+    def last(self, line):
+        """The last line a command printed (the console echo of the typed line may arrive in
+        pieces, redrawn by busybox's line editor, so only the end of the output is certain)."""
+        out = self.run(line).strip().splitlines()
+        return out[-1].strip() if out else ""
+
+    def stat(self, cpu):
+        line = self.last(f"cat {CPU}/cpu{cpu}/stat")
+        st = parse_cpu_stat(line)
+        assert st, line
+        return st

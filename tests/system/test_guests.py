@@ -29,13 +29,23 @@ def pgup(v):
     return (v + PAGE - 1) & ~(PAGE - 1)
 
 
+def check_cpus(out, smp):
+    """Moat brought up every physical CPU QEMU gave it (issue 10: the guests must not notice)."""
+    want = "moat: 1 CPU online" if smp == 1 else f"moat: {smp} CPUs online"
+    assert want in out, f"no '{want}' line"
+
+
+# --smp 2: a one-vcpu guest on a two-CPU Moat behaves exactly as on one (issue 10 "Done when").
+@pytest.mark.parametrize("smp", [1, 2])
 @pytest.mark.parametrize("guest", HELLOS)
-def test_hello_boots_and_powers_off(guest):
+def test_hello_boots_and_powers_off(guest, smp):
     require(MOAT)
     elf = require(GUESTS / f"{guest}.elf")
-    boot = run_moat_qemu("--initrd", "none", elf, "console=hvc0", "greeting=hi", timeout=60)
+    boot = run_moat_qemu("--smp", smp, "--initrd", "none", elf, "console=hvc0", "greeting=hi",
+                         timeout=60)
     assert boot.status == 0, show(boot)
     out = boot.stdout
+    check_cpus(out, smp)
     assert "hello from a Xen PV guest" in out, show(boot)
     assert "magic: xen-3.0-x86_32p" in out, show(boot)
     assert "hello: powering off" in out, show(boot)
@@ -88,11 +98,13 @@ def test_hello_sees_its_initrd(guest, tmp_path):
     assert "initrd: 4d 4f 41 54 49 4e 49 54" in out, show(boot)
 
 
-def test_probe_hypercall_answers():
+@pytest.mark.parametrize("smp", [1, 2])
+def test_probe_hypercall_answers(smp):
     require(MOAT)
     elf = require(GUESTS / "probe.elf")
-    boot = run_moat_qemu("--initrd", "none", elf, timeout=60)
+    boot = run_moat_qemu("--smp", smp, "--initrd", "none", elf, timeout=60)
     out = boot.stdout
+    check_cpus(out, smp)
     not_ok = re.findall(r"^not ok \d+ - .*$", out, re.M)
     assert not not_ok, "\n".join(not_ok) + "\n" + show(boot)
     oks = re.findall(r"^ok (\d+) - ", out, re.M)

@@ -18,11 +18,10 @@ import re
 
 import pytest
 
-from conftest import INITRD, KERNEL, MOAT, PROMPT, SerialConsole, require, run_moat_qemu, show
+from conftest import CPU, INITRD, KERNEL, MOAT, PROMPT, Shell, require, run_moat_qemu, show
 
 KSUMMARY = re.compile(r"^kernel: (\d+) passed, (\d+) failed\s*$", re.M)
 USUMMARY = re.compile(r"^usertests: (\d+) passed, (\d+) failed\s*$", re.M)
-CPU = "/sys/devices/system/cpu"
 
 
 def check_suites(boot, cpus, backend):
@@ -61,36 +60,6 @@ def test_moat_suites_and_hotplug_under_load(pcpus, vcpus):
     boot = run_moat_qemu("--smp", pcpus, KERNEL, "test", f"vcpus={vcpus}", timeout=150)
     assert f"smp: the hypervisor gives this domain {vcpus} vcpus" in boot.stdout, show(boot)
     check_suites(boot, vcpus, "PV vcpus")
-
-
-class Shell(SerialConsole):
-    """The busybox shell on QEMU's serial port (conftest.SerialConsole) with smp CPUs, on Moat
-    with `vcpus=` when vcpus is given. Its output drops terminal escapes and the kernel's
-    one-time "syscall N not implemented" notices, which the hotplug reads must not see."""
-
-    def __init__(self, smp, vcpus=None, timeout=90):
-        super().__init__("moat" if vcpus else "native", timeout, smp=smp,
-                         guest_args=f"vcpus={vcpus}" if vcpus else "")
-
-    @property
-    def out(self):
-        return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", super().out)
-
-    def run(self, line):
-        return re.sub(r"^syscall \d+ not implemented .*\n", "", super().run(line), flags=re.M)
-
-    def last(self, line):
-        """The last line a command printed (the console echo of the typed line may arrive in
-        pieces, redrawn by busybox's line editor, so only the end of the output is certain)."""
-        out = self.run(line).strip().splitlines()
-        return out[-1].strip() if out else ""
-
-    def stat(self, cpu):
-        line = self.last(f"cat {CPU}/cpu{cpu}/stat")
-        m = re.search(r"ticks (\d+) ipis (\d+) stray (\d+) boots (\d+) state (\w+)", line)
-        assert m, line
-        return {"ticks": int(m[1]), "ipis": int(m[2]), "stray": int(m[3]), "boots": int(m[4]),
-                "state": m[5]}
 
 
 @pytest.fixture(params=["native", "moat"])
