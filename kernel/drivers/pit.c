@@ -1,9 +1,16 @@
 /* Native periodic tick: the 8254 PIT channel 0 on IRQ 0, through the 8259 PIC pair remapped to
  * vectors 32..47 (so IRQs never collide with CPU exceptions). All port I/O goes through the
  * cpu pv-ops. Only IRQ 0 is unmasked; other IRQs are masked at the PIC and, if one arrives
- * anyway (spurious IRQ 7/15), it is acknowledged and ignored. */
+ * anyway (spurious IRQ 7/15), it is acknowledged and ignored.
+ *
+ * Once smp/ioapic.c took the ISA irqs over (ioapic_routing), both 8259s are masked for good
+ * and the EOI of a routed irq goes to the local APIC instead (isa_irq_eoi); the PIT stays on
+ * CPU 0 (it is the global jiffies tick) and also drives the periodic irq-balance pass. */
 #include "pv/pvops.h"
 #include "boot.h"
+#include "ioapic.h"
+#include "smp_apic.h"
+#include "smp_irq.h"
 #include "trap.h"
 
 #define PIC1_CMD 0x20
@@ -22,16 +29,38 @@ static void pic_eoi(unsigned irq)
     outb(PIC1_CMD, PIC_EOI);
 }
 
+void isa_irq_eoi(unsigned irq)
+{
+    if (ioapic_routing)
+        apic_eoi_smp();
+    else
+        pic_eoi(irq);
+}
+
+void pic_mask_all(void)
+{
+    outb(PIC1_DATA, 0xFF);
+    outb(PIC2_DATA, 0xFF);
+}
+
 static int pit_irq(struct trap_frame *f)
 {
-    pic_eoi(0);
+    smp_irq_count(0);
+    isa_irq_eoi(0);
     timer_tick();
+    smp_irq_tick();
     return 1;
 }
 
 static int other_irq(struct trap_frame *f)
 {
-    pic_eoi(f->vector - IRQ_BASE);
+    unsigned irq = f->vector - IRQ_BASE;
+    /* With the IO-APIC in charge, an unrouted vector here is a leftover of the 8259 (its
+     * spurious irq 7) delivered as ExtINT: the local APIC has nothing in service for it. */
+    if (!ioapic_routing)
+        pic_eoi(irq);
+    else if (ioapic_isa_routed(irq))
+        apic_eoi_smp();
     return 1;
 }
 

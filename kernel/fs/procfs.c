@@ -1,5 +1,6 @@
 /* /proc: generated files for the utilities (cpuinfo, meminfo, uptime, version, mounts) and a
- * directory per process with stat, status and cmdline, enough for busybox ps.
+ * directory per process with stat, status and cmdline, enough for busybox ps; interrupts
+ * (per-irq per-CPU counts, target and affinity: smp/irq_route.c).
  *
  * Generated inodes are made fresh at each lookup (nlink 0), so they vanish with their last
  * reference; their contents are produced when a file is opened. */
@@ -12,6 +13,7 @@
 #include "kheap.h"
 #include "printk.h"
 #include "proc.h"
+#include "smp_irq.h"
 #include "pv/pvops.h"
 
 static int gen_cpuinfo(struct inode *ip, char *b, uint32_t n)
@@ -53,6 +55,9 @@ static int gen_mounts(struct inode *ip, char *b, uint32_t n)
 {
     return snprintf(b, n, "rootfs / tmpfs rw 0 0\nproc /proc proc rw 0 0\n");
 }
+
+/* Per-irq, per-CPU counts with the current target and affinity (smp/irq_route.c). */
+static int gen_interrupts(struct inode *ip, char *b, uint32_t n) { return smp_irq_proc_interrupts(b, n); }
 
 static char state_char(struct task *t)
 {
@@ -100,7 +105,7 @@ static int gen_cmdline(struct inode *ip, char *b, uint32_t n)
 struct gen_file { const char *name; int (*gen)(struct inode *, char *, uint32_t); };
 static const struct gen_file root_files[] = {
     { "cpuinfo", gen_cpuinfo }, { "meminfo", gen_meminfo }, { "uptime", gen_uptime },
-    { "version", gen_version }, { "mounts", gen_mounts },
+    { "version", gen_version }, { "mounts", gen_mounts }, { "interrupts", gen_interrupts },
 };
 static const struct gen_file pid_files[] = {
     { "stat", gen_stat }, { "status", gen_status }, { "cmdline", gen_cmdline },

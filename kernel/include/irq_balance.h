@@ -9,7 +9,7 @@
  *   - every enabled irq's target is an ONLINE CPU inside its affinity mask whenever one exists;
  *     if the mask holds no online CPU the irq falls back to the lowest online CPU ("broken
  *     affinity", as Linux's fixup_irqs does) and the fallback is counted;
- *   - a CPU leaving the online set never keeps a target: irq_cpu_offline() moves its irqs
+ *   - a CPU leaving the online set never keeps a target: irqtab_cpu_offline() moves its irqs
  *     first (the hotplug order of the i386 CPU-hotplug commit: fixup before leaving the map);
  *   - the balancer only moves irqs when balancing is allowed (the chipset-quirk decision) and
  *     there is more than one online CPU; it is deterministic (same loads -> same placement). */
@@ -43,28 +43,28 @@ struct irq_table {
 };
 
 /* Resets the table: every irq disabled, affinity = all CPUs, `online` CPUs online. */
-void irq_table_init(struct irq_table *t, cpumask_t online);
+void irqtab_init(struct irq_table *t, cpumask_t online);
 /* Enables irq with the given affinity, targeted at the lowest online CPU of its mask (the
  * balancer spreads irqs later). pinned_cpu >= 0 makes it a per-cpu irq fixed to that CPU
  * (affinity is then that CPU alone). -22 (-EINVAL) for a bad irq, an empty mask, or a
  * pinned CPU that is not online. */
-int irq_enable(struct irq_table *t, unsigned irq, cpumask_t affinity, int pinned_cpu);
+int irqtab_enable(struct irq_table *t, unsigned irq, cpumask_t affinity, int pinned_cpu);
 /* Sets an irq's affinity (like /proc/irq/N/smp_affinity): -22 for an empty mask, a mask with
  * no online CPU, or a pinned irq; -1 (-EPERM) when the quirk forbids affinity changes. On
  * success the irq is retargeted at once if its current target left the mask. */
-int irq_set_affinity(struct irq_table *t, unsigned irq, cpumask_t affinity);
+int irqtab_set_affinity(struct irq_table *t, unsigned irq, cpumask_t affinity);
 /* Counts one interrupt of `irq` (the load the balancer reads). */
-void irq_account(struct irq_table *t, unsigned irq);
+void irqtab_account(struct irq_table *t, unsigned irq);
 /* One balancing pass: assigns every movable enabled irq, heaviest first, to the allowed online
  * CPU with the least load assigned so far (ties: the lower CPU number), then clears the
  * counts. Returns how many irqs changed CPU. No-op (0) if not allowed or <= 1 CPU online. */
-int irq_balance(struct irq_table *t);
+int irqtab_balance(struct irq_table *t);
 /* CPU hotplug. Offline: every irq targeting `cpu` moves to another online CPU of its mask
  * (or, broken affinity, the lowest online CPU); a pinned irq of that CPU is disabled. Returns
  * the number of irqs moved, or -22 if cpu is not online or is the last online CPU. */
-int irq_cpu_offline(struct irq_table *t, unsigned cpu);
+int irqtab_cpu_offline(struct irq_table *t, unsigned cpu);
 /* Online: adds `cpu` to the online set; the next balance pass may use it. */
-int irq_cpu_online(struct irq_table *t, unsigned cpu);
+int irqtab_cpu_online(struct irq_table *t, unsigned cpu);
 /* How many enabled irqs currently target `cpu`. */
-int irq_count_on_cpu(const struct irq_table *t, unsigned cpu);
+int irqtab_count_on_cpu(const struct irq_table *t, unsigned cpu);
 #endif

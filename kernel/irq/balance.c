@@ -11,7 +11,7 @@
 
 static cpumask_t all_cpus(void) { return ~(cpumask_t)0; }
 
-void irq_table_init(struct irq_table *t, cpumask_t online)
+void irqtab_init(struct irq_table *t, cpumask_t online)
 {
     for (unsigned i = 0; i < IRQ_MAX; i++)
         t->irq[i] = (struct irq_desc_bal){ .enabled = 0, .pinned = 0, .target = -1,
@@ -39,7 +39,7 @@ static int fallback_target(struct irq_table *t, const struct irq_desc_bal *d, in
     return cpumask_first(any);
 }
 
-int irq_enable(struct irq_table *t, unsigned irq, cpumask_t affinity, int pinned_cpu)
+int irqtab_enable(struct irq_table *t, unsigned irq, cpumask_t affinity, int pinned_cpu)
 {
     if (irq >= IRQ_MAX)
         return -E_INVAL;
@@ -59,7 +59,7 @@ int irq_enable(struct irq_table *t, unsigned irq, cpumask_t affinity, int pinned
     return 0;
 }
 
-int irq_set_affinity(struct irq_table *t, unsigned irq, cpumask_t affinity)
+int irqtab_set_affinity(struct irq_table *t, unsigned irq, cpumask_t affinity)
 {
     if (irq >= IRQ_MAX)
         return -E_INVAL;
@@ -74,13 +74,13 @@ int irq_set_affinity(struct irq_table *t, unsigned irq, cpumask_t affinity)
     return 0;
 }
 
-void irq_account(struct irq_table *t, unsigned irq)
+void irqtab_account(struct irq_table *t, unsigned irq)
 {
     if (irq < IRQ_MAX)
         t->irq[irq].count++;
 }
 
-int irq_balance(struct irq_table *t)
+int irqtab_balance(struct irq_table *t)
 {
     if (!t->balance_allowed || cpumask_weight(t->online) <= 1)
         return 0;
@@ -134,7 +134,7 @@ int irq_balance(struct irq_table *t)
     return moved;
 }
 
-int irq_cpu_offline(struct irq_table *t, unsigned cpu)
+int irqtab_cpu_offline(struct irq_table *t, unsigned cpu)
 {
     if (cpu >= IRQ_MAX_CPUS || !cpumask_test(t->online, cpu) || cpumask_weight(t->online) <= 1)
         return -E_INVAL;
@@ -157,7 +157,7 @@ int irq_cpu_offline(struct irq_table *t, unsigned cpu)
     return moved;
 }
 
-int irq_cpu_online(struct irq_table *t, unsigned cpu)
+int irqtab_cpu_online(struct irq_table *t, unsigned cpu)
 {
     if (cpu >= IRQ_MAX_CPUS || cpumask_test(t->online, cpu))
         return -E_INVAL;
@@ -165,7 +165,7 @@ int irq_cpu_online(struct irq_table *t, unsigned cpu)
     return 0;
 }
 
-int irq_count_on_cpu(const struct irq_table *t, unsigned cpu)
+int irqtab_count_on_cpu(const struct irq_table *t, unsigned cpu)
 {
     int n = 0;
     for (unsigned i = 0; i < IRQ_MAX; i++)

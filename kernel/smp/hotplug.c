@@ -164,6 +164,7 @@ void smp_init(void)
         for (unsigned c = 1; c < nr_cpus_possible; c++)
             if (cpu_up(c))
                 printk(KERN_WARNING "smp: cpu %u did not come online\n", c);
+    smp_irq_balance_boot(); /* spread the device irqs over the CPUs that came up */
     printk(KERN_INFO "smp: %u CPUs online (%s)\n", num_online_cpus(),
            smp_ops ? smp_ops->name : "uniprocessor");
 }

@@ -19,6 +19,8 @@
 #include "smp.h"
 #include "smp_apic.h"
 #include "acpi_madt.h"
+#include "ioapic.h"
+#include "mptable.h"
 #include "desc.h"
 #include "kmem.h"
 #include "mm.h"
@@ -196,18 +198,39 @@ static void __attribute__((noreturn)) native_park_self(unsigned cpu)
         halt();
 }
 
-/* Device irqs reach CPU 0 only (8259 virtual wire): nothing is bound to another CPU natively,
- * so there is nothing to move. */
+/* Nothing left to move here: smp_irq_cpu_offline (smp/irq_route.c), which cpu_down calls
+ * first, has already retargeted every device irq of this CPU in the IO-APIC (or, on the 8259,
+ * they all go to CPU 0 anyway). */
 static int native_irqs_offline(unsigned cpu) { return 0; }
 
 static const struct smp_ops native_smp_ops = {
-    .name = "native (ACPI MADT, local APIC, INIT-SIPI)",
+    .name = "native (local APIC, INIT-SIPI; CPUs from the firmware tables)",
     .cpu_start = native_cpu_start,
     .cpu_kill = native_cpu_kill,
     .send_ipi = native_send_ipi,
     .park_self = native_park_self,
     .irqs_offline = native_irqs_offline,
 };
+
+const char *native_smp_fw_source;
+
+/* Reads one firmware source again (tests compare them): 0 and *out filled, or -1. */
+int native_smp_firmware(enum fw_source which, struct madt_info *out)
+{
+    const uint16_t *ebda_seg = acpi_reader(0, 0x40e, 2);
+    uint32_t ebda = ebda_seg ? (uint32_t)*ebda_seg << 4 : 0;
+    int rc = -1;
+    uint32_t pa;
+    if (which == FW_ACPI_MADT) {
+        rc = acpi_find_rsdp(acpi_reader, 0, ebda, &pa) == 0 && acpi_parse_madt(acpi_reader, 0, pa, out) == 0 ? 0 : -1;
+    } else {
+        const uint16_t *base_kb = acpi_reader(0, 0x413, 2);
+        uint32_t base_top = base_kb ? (uint32_t)*base_kb << 10 : 0;
+        rc = mptable_find(acpi_reader, 0, ebda, base_top, &pa) == 0 && mptable_parse(acpi_reader, 0, pa, out) == 0 ? 0 : -1;
+    }
+    acpi_window_clear();
+    return rc;
+}
 
 int native_smp_probe(void)
 {
@@ -216,13 +239,25 @@ int native_smp_probe(void)
     uint32_t ebda = ebda_seg ? (uint32_t)*ebda_seg << 4 : 0;
     int found = acpi_find_rsdp(acpi_reader, 0, ebda, &rsdp) == 0 &&
                 acpi_parse_madt(acpi_reader, 0, rsdp, &madt) == 0;
+    const char *source = native_smp_fw_source = "ACPI MADT";
+    if (!found) {
+        /* No ACPI (QEMU -no-acpi, old boards): the MP table says the same things. */
+        uint32_t mpf;
+        const uint16_t *base_kb = acpi_reader(0, 0x413, 2);
+        uint32_t base_top = base_kb ? (uint32_t)*base_kb << 10 : 0;
+        found = mptable_find(acpi_reader, 0, ebda, base_top, &mpf) == 0 &&
+                mptable_parse(acpi_reader, 0, mpf, &madt) == 0;
+        source = native_smp_fw_source = "MP table";
+    }
     acpi_window_clear();
     if (!found) {
-        printk(KERN_INFO "smp: no ACPI MADT, one CPU\n");
+        native_smp_fw_source = 0;
+        printk(KERN_INFO "smp: no ACPI MADT and no MP table, one CPU\n");
         return -1;
     }
     if (apic_map(madt.lapic_phys))
         return -1;
+    ioapic_set_firmware(&madt); /* smp_irq_init (smp/irq_route.c) routes through it */
     uint32_t bsp_id = apic_read_id();
     /* cpu 0 is the boot CPU whatever its MADT position; the others keep MADT order. */
     nr_cpus_possible = 1;
@@ -248,8 +283,8 @@ int native_smp_probe(void)
     unsigned n = 0;
     for (unsigned i = 0; i < madt.nr_cpus; i++)
         n += (unsigned)snprintf(ids + n, sizeof ids - n, " %u", madt.apic_id[i]);
-    printk(KERN_INFO "smp: ACPI MADT: %u CPUs (APIC ids%s), local APIC at 0x%08x, IO-APIC at 0x%08x;"
-           " local timer %u counts/tick\n", madt.nr_cpus, ids, madt.lapic_phys, madt.ioapic_phys, timer_count);
+    printk(KERN_INFO "smp: %s: %u CPUs (APIC ids%s), local APIC at 0x%08x, IO-APIC at 0x%08x;"
+           " local timer %u counts/tick\n", source, madt.nr_cpus, ids, madt.lapic_phys, madt.ioapic_phys, timer_count);
     smp_ops = &native_smp_ops;
     return 0;
 }

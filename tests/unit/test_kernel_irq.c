@@ -200,61 +200,61 @@ static struct irq_table t;
 
 static void affinity_rules(void **s)
 {
-    irq_table_init(&t, 0x3);
-    assert_int_equal(irq_enable(&t, 4, 0, -1), -22);
-    assert_int_equal(irq_enable(&t, IRQ_MAX, 1, -1), -22);
-    assert_int_equal(irq_enable(&t, 4, 0x4, -1), -22);            /* CPU 2 offline */
-    assert_int_equal(irq_enable(&t, 4, 0x6, -1), 0);
+    irqtab_init(&t, 0x3);
+    assert_int_equal(irqtab_enable(&t, 4, 0, -1), -22);
+    assert_int_equal(irqtab_enable(&t, IRQ_MAX, 1, -1), -22);
+    assert_int_equal(irqtab_enable(&t, 4, 0x4, -1), -22);            /* CPU 2 offline */
+    assert_int_equal(irqtab_enable(&t, 4, 0x6, -1), 0);
     assert_int_equal(t.irq[4].target, 1);
-    assert_int_equal(irq_set_affinity(&t, 4, 0x1), 0);
+    assert_int_equal(irqtab_set_affinity(&t, 4, 0x1), 0);
     assert_int_equal(t.irq[4].target, 0);                         /* retargeted at once */
-    assert_int_equal(irq_set_affinity(&t, 4, 0x8), -22);
-    assert_int_equal(irq_set_affinity(&t, 4, 0), -22);
-    assert_int_equal(irq_enable(&t, 0, 0, 1), 0);                 /* pinned timer of CPU 1 */
+    assert_int_equal(irqtab_set_affinity(&t, 4, 0x8), -22);
+    assert_int_equal(irqtab_set_affinity(&t, 4, 0), -22);
+    assert_int_equal(irqtab_enable(&t, 0, 0, 1), 0);                 /* pinned timer of CPU 1 */
     assert_int_equal(t.irq[0].target, 1);
-    assert_int_equal(irq_set_affinity(&t, 0, 0x1), -22);
-    assert_int_equal(irq_enable(&t, 1, 0xff, 5), -22);            /* pinned to offline CPU */
+    assert_int_equal(irqtab_set_affinity(&t, 0, 0x1), -22);
+    assert_int_equal(irqtab_enable(&t, 1, 0xff, 5), -22);            /* pinned to offline CPU */
     t.balance_allowed = 0;
-    assert_int_equal(irq_set_affinity(&t, 4, 0x3), -1);           /* quirk: no affinity */
+    assert_int_equal(irqtab_set_affinity(&t, 4, 0x3), -1);           /* quirk: no affinity */
 }
 
 static void balance_spreads_by_load(void **s)
 {
-    irq_table_init(&t, 0xf);
+    irqtab_init(&t, 0xf);
     for (unsigned i = 0; i < 8; i++)
-        assert_int_equal(irq_enable(&t, 16 + i, 0xf, -1), 0);
+        assert_int_equal(irqtab_enable(&t, 16 + i, 0xf, -1), 0);
     for (unsigned i = 0; i < 8; i++)
         assert_int_equal(t.irq[16 + i].target, 0);                /* all start on CPU 0 */
     /* loads 800,700,...,100 */
     for (unsigned i = 0; i < 8; i++)
         for (unsigned n = 0; n < 100 * (8 - i); n++)
-            irq_account(&t, 16 + i);
-    int moved = irq_balance(&t);
+            irqtab_account(&t, 16 + i);
+    int moved = irqtab_balance(&t);
     /* LPT: 800->0 700->1 600->2 500->3 400->3 300->2 200->1 100->0 : every CPU 900(+2) */
     const int want[8] = { 0, 1, 2, 3, 3, 2, 1, 0 };
     for (unsigned i = 0; i < 8; i++)
         assert_int_equal(t.irq[16 + i].target, want[i]);
     assert_int_equal(moved, 6);
     for (unsigned c = 0; c < 4; c++)
-        assert_int_equal(irq_count_on_cpu(&t, c), 2);
+        assert_int_equal(irqtab_count_on_cpu(&t, c), 2);
     assert_int_equal(t.irq[16].count, 0);                         /* counts cleared */
     /* no load at all: still spread, round robin by irq number */
-    irq_balance(&t);
+    irqtab_balance(&t);
     for (unsigned i = 0; i < 8; i++)
         assert_int_equal(t.irq[16 + i].target, (int)(i % 4));
 }
 
 static void balance_respects_masks_and_pins(void **s)
 {
-    irq_table_init(&t, 0x7);
-    irq_enable(&t, 0, 0, 0);              /* pinned to CPU 0 with a heavy load */
-    irq_enable(&t, 1, 0, 1);
-    irq_enable(&t, 10, 0x1, -1);          /* may only go to CPU 0 */
-    irq_enable(&t, 11, 0x7, -1);
-    irq_enable(&t, 12, 0x7, -1);
-    for (int n = 0; n < 1000; n++) irq_account(&t, 0);
-    for (int n = 0; n < 10; n++) { irq_account(&t, 11); irq_account(&t, 12); }
-    irq_balance(&t);
+    irqtab_init(&t, 0x7);
+    irqtab_enable(&t, 0, 0, 0);              /* pinned to CPU 0 with a heavy load */
+    irqtab_enable(&t, 1, 0, 1);
+    irqtab_enable(&t, 10, 0x1, -1);          /* may only go to CPU 0 */
+    irqtab_enable(&t, 11, 0x7, -1);
+    irqtab_enable(&t, 12, 0x7, -1);
+    for (int n = 0; n < 1000; n++) irqtab_account(&t, 0);
+    for (int n = 0; n < 10; n++) { irqtab_account(&t, 11); irqtab_account(&t, 12); }
+    irqtab_balance(&t);
     assert_int_equal(t.irq[0].target, 0);
     assert_int_equal(t.irq[1].target, 1);
     assert_int_equal(t.irq[10].target, 0);
@@ -265,75 +265,75 @@ static void balance_respects_masks_and_pins(void **s)
 
 static void balance_off_cases(void **s)
 {
-    irq_table_init(&t, 0x1);
-    irq_enable(&t, 5, 0xff, -1);
-    irq_enable(&t, 6, 0xff, -1);
-    assert_int_equal(irq_balance(&t), 0);
-    irq_table_init(&t, 0xf);
-    irq_enable(&t, 5, 0xff, -1);
-    irq_enable(&t, 6, 0xff, -1);
+    irqtab_init(&t, 0x1);
+    irqtab_enable(&t, 5, 0xff, -1);
+    irqtab_enable(&t, 6, 0xff, -1);
+    assert_int_equal(irqtab_balance(&t), 0);
+    irqtab_init(&t, 0xf);
+    irqtab_enable(&t, 5, 0xff, -1);
+    irqtab_enable(&t, 6, 0xff, -1);
     t.balance_allowed = 0;                /* the quirk said no */
-    assert_int_equal(irq_balance(&t), 0);
-    assert_int_equal(irq_count_on_cpu(&t, 0), 2);
+    assert_int_equal(irqtab_balance(&t), 0);
+    assert_int_equal(irqtab_count_on_cpu(&t, 0), 2);
     t.balance_allowed = 1;
-    assert_int_equal(irq_balance(&t), 1);
+    assert_int_equal(irqtab_balance(&t), 1);
     assert_int_equal(t.irq[6].target, 1);
 }
 
 static void hotplug_fixup(void **s)
 {
-    irq_table_init(&t, 0xf);
-    irq_enable(&t, 0, 0, 1);              /* CPU 1's timer */
-    irq_enable(&t, 20, 0xf, -1);
-    irq_enable(&t, 21, 0x2, -1);          /* only CPU 1: broken affinity on offline */
-    irq_enable(&t, 22, 0x6, -1);
-    assert_int_equal(irq_set_affinity(&t, 20, 0x2), 0);
-    assert_int_equal(irq_set_affinity(&t, 20, 0xf), 0);   /* stays on CPU 1 (still allowed) */
+    irqtab_init(&t, 0xf);
+    irqtab_enable(&t, 0, 0, 1);              /* CPU 1's timer */
+    irqtab_enable(&t, 20, 0xf, -1);
+    irqtab_enable(&t, 21, 0x2, -1);          /* only CPU 1: broken affinity on offline */
+    irqtab_enable(&t, 22, 0x6, -1);
+    assert_int_equal(irqtab_set_affinity(&t, 20, 0x2), 0);
+    assert_int_equal(irqtab_set_affinity(&t, 20, 0xf), 0);   /* stays on CPU 1 (still allowed) */
     assert_int_equal(t.irq[20].target, 1);
-    assert_int_equal(irq_count_on_cpu(&t, 1), 4);
-    int moved = irq_cpu_offline(&t, 1);
+    assert_int_equal(irqtab_count_on_cpu(&t, 1), 4);
+    int moved = irqtab_cpu_offline(&t, 1);
     assert_int_equal(moved, 3);
-    assert_int_equal(irq_count_on_cpu(&t, 1), 0);
+    assert_int_equal(irqtab_count_on_cpu(&t, 1), 0);
     assert_false(cpumask_test(t.online, 1));
     assert_int_equal(t.irq[0].enabled, 0);                 /* its per-cpu irq is gone */
     assert_int_equal(t.irq[20].target, 0);
     assert_int_equal(t.irq[21].target, 0);
     assert_int_equal(t.broken_affinity, 1);
     assert_int_equal(t.irq[22].target, 2);                 /* stays inside its mask */
-    assert_int_equal(irq_cpu_offline(&t, 1), -22);         /* already offline */
+    assert_int_equal(irqtab_cpu_offline(&t, 1), -22);         /* already offline */
     /* the balancer never picks an offline CPU */
-    for (int n = 0; n < 50; n++) irq_account(&t, 20);
-    irq_balance(&t);
-    assert_int_equal(irq_count_on_cpu(&t, 1), 0);
-    assert_int_equal(irq_cpu_online(&t, 1), 0);
-    assert_int_equal(irq_cpu_online(&t, 1), -22);
-    irq_balance(&t);
+    for (int n = 0; n < 50; n++) irqtab_account(&t, 20);
+    irqtab_balance(&t);
+    assert_int_equal(irqtab_count_on_cpu(&t, 1), 0);
+    assert_int_equal(irqtab_cpu_online(&t, 1), 0);
+    assert_int_equal(irqtab_cpu_online(&t, 1), -22);
+    irqtab_balance(&t);
     assert_int_equal(t.irq[21].target, 1);                 /* back inside its mask */
     /* the last CPU can never go */
-    irq_table_init(&t, 0x4);
-    assert_int_equal(irq_cpu_offline(&t, 2), -22);
+    irqtab_init(&t, 0x4);
+    assert_int_equal(irqtab_cpu_offline(&t, 2), -22);
 }
 
 static void hotplug_repeated(void **s)
 {
-    irq_table_init(&t, 0xf);
+    irqtab_init(&t, 0xf);
     for (unsigned i = 0; i < 12; i++)
-        irq_enable(&t, 16 + i, 0xf, -1);
-    irq_balance(&t);
+        irqtab_enable(&t, 16 + i, 0xf, -1);
+    irqtab_balance(&t);
     for (int round = 0; round < 20; round++) {
         for (unsigned c = 1; c < 4; c++) {
-            assert_true(irq_cpu_offline(&t, c) >= 0);
-            assert_int_equal(irq_count_on_cpu(&t, c), 0);
+            assert_true(irqtab_cpu_offline(&t, c) >= 0);
+            assert_int_equal(irqtab_count_on_cpu(&t, c), 0);
             int total = 0;
             for (unsigned k = 0; k < 4; k++)
-                total += irq_count_on_cpu(&t, k);
+                total += irqtab_count_on_cpu(&t, k);
             assert_int_equal(total, 12);                   /* no irq lost */
         }
         for (unsigned c = 1; c < 4; c++)
-            assert_int_equal(irq_cpu_online(&t, c), 0);
-        irq_balance(&t);
+            assert_int_equal(irqtab_cpu_online(&t, c), 0);
+        irqtab_balance(&t);
         for (unsigned c = 0; c < 4; c++)
-            assert_int_equal(irq_count_on_cpu(&t, c), 3);
+            assert_int_equal(irqtab_count_on_cpu(&t, c), 3);
     }
     assert_int_equal(t.broken_affinity, 0);
 }

@@ -20,6 +20,7 @@
 #include "pv/xen/hypercall.h"
 #include "pv/xen/evtchn.h"
 #include "console.h"
+#include "smp_irq.h"
 #include "boot.h"
 #include "printk.h"
 
@@ -135,13 +136,20 @@ uint32_t xen_get_wallclock(void)
  * paused while the vcpu is blocked, so it could never wake an idle (SCHEDOP_block) kernel. */
 static void timer_event(unsigned irq, void *data)
 {
+    smp_irq_count(irq);
     HYPERVISOR_set_timer_op(xen_sched_clock() + tick_ns);
     timer_tick();
     if (!console_virq_bound)
         xen_console_poll(); /* no VIRQ_CONSOLE: console input is polled on the tick */
+    smp_irq_tick();     /* the periodic irq-balance pass (smp/irq_route.c) */
 }
 
-static void console_event(unsigned irq, void *data) { xen_console_poll(); }
+/* May run on any vcpu (the balancer places VIRQ_CONSOLE): xen_console_poll has its own lock. */
+static void console_event(unsigned irq, void *data)
+{
+    smp_irq_count(irq);
+    xen_console_poll();
+}
 
 static int failsafe(struct trap_frame *f)
 {

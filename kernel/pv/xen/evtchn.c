@@ -26,6 +26,8 @@ enum irq_kind { IRQ_UNBOUND, IRQ_VIRQ, IRQ_IPI, IRQ_PORT };
 static struct irq_info {
     enum irq_kind kind;
     unsigned port, cpu, virq;
+    unsigned virq_cpu;              /* the vcpu it was bound for (its virq_to_irq row) */
+    unsigned long count_on[XEN_MAX_CPUS];   /* handler calls per vcpu (each writes its own) */
     xen_irq_handler_fn fn;
     void *data;
     unsigned long count;
@@ -46,33 +48,61 @@ static unsigned scan_word_of[XEN_MAX_CPUS], scan_bit_of[XEN_MAX_CPUS];
 static uint32_t ap_ports[XEN_MAX_CPUS][NR_PORT_WORDS], any_ap_ports[NR_PORT_WORDS];
 static int ap_ports_used;
 
+static int unmask_port(unsigned port);
+
+/* Atomic bit updates: the balancer's move of the console port (vcpu 0's tick, under
+ * irq_route's lock) may interrupt a hotplug binding another port of the same word. */
 static void port_set_cpu(unsigned port, unsigned cpu)
 {
     unsigned w = port / 32;
     uint32_t bit = 1u << (port % 32);
-    any_ap_ports[w] &= ~bit;
-    for (unsigned c = 1; c < XEN_MAX_CPUS; c++)
-        ap_ports[c][w] &= ~bit;
     if (cpu > 0 && cpu < XEN_MAX_CPUS) {
-        ap_ports[cpu][w] |= bit;
-        any_ap_ports[w] |= bit;
+        __atomic_fetch_or(&ap_ports[cpu][w], bit, __ATOMIC_SEQ_CST);
+        __atomic_fetch_or(&any_ap_ports[w], bit, __ATOMIC_SEQ_CST);
         ap_ports_used = 1;
+    } else {
+        __atomic_fetch_and(&any_ap_ports[w], ~bit, __ATOMIC_SEQ_CST);
     }
+    for (unsigned c = 1; c < XEN_MAX_CPUS; c++)
+        if (c != cpu)
+            __atomic_fetch_and(&ap_ports[c][w], ~bit, __ATOMIC_SEQ_CST);
 }
 
-/* EVTCHNOP_bind_vcpu for a plain port (a device event): the fixup of CPU hotplug. VIRQ and
- * IPI irqs are per-vcpu and cannot move (Xen refuses: -EINVAL). */
+/* Xen's rule (virq_is_global): these VIRQs exist once per vcpu; every other one is global,
+ * delivered to the one vcpu its port is bound to, and may be moved. */
+static int virq_is_global(unsigned virq)
+{
+    return virq != VIRQ_TIMER && virq != VIRQ_DEBUG && virq != VIRQ_XENOPROF && virq != VIRQ_XENPMU &&
+           virq < VIRQ_ARCH_0;
+}
+
+/* EVTCHNOP_bind_vcpu for a plain port or a global VIRQ (a device event: the console): the
+ * balancer's placement and the fixup of CPU hotplug. Per-vcpu VIRQs and IPIs cannot move
+ * (Xen refuses: -EINVAL). The port is masked across the move and unmasked after it: an event
+ * that was pending meanwhile is re-raised by EVTCHNOP_unmask on the NEW vcpu (whose upcall
+ * now serves the port), not left for the old one, which no longer looks at it.
+ * Callers serialize moves (smp/irq_route.c's route_lock; hotplug's lock). */
 int xen_irq_bind_vcpu(unsigned irq, unsigned cpu)
 {
-    if (irq >= XEN_NR_IRQS || irqs[irq].kind != IRQ_PORT || cpu >= XEN_MAX_CPUS)
+    if (irq >= XEN_NR_IRQS || cpu >= XEN_MAX_CPUS)
         return -XEN_EINVAL;
-    struct evtchn_bind_vcpu b = { .port = irqs[irq].port, .vcpu = cpu };
+    if (irqs[irq].kind != IRQ_PORT && !(irqs[irq].kind == IRQ_VIRQ && virq_is_global(irqs[irq].virq)))
+        return -XEN_EINVAL;
+    if (irqs[irq].cpu == cpu)
+        return 0;
+    struct shared_info *s = xen_shared_info;
+    unsigned port = irqs[irq].port;
+    uint32_t bit = 1u << (port % 32);
+    int was_masked = s ? (__atomic_fetch_or(&((uint32_t *)s->evtchn_mask)[port / 32], bit, __ATOMIC_SEQ_CST) & bit) != 0 : 1;
+    struct evtchn_bind_vcpu b = { .port = port, .vcpu = cpu };
     long rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_vcpu, &b);
-    if (rc)
-        return (int)rc;
-    irqs[irq].cpu = cpu;
-    port_set_cpu(irqs[irq].port, cpu);
-    return 0;
+    if (rc == 0) {
+        irqs[irq].cpu = cpu;
+        port_set_cpu(port, cpu);
+    }
+    if (!was_masked)
+        unmask_port(port);
+    return (int)rc;
 }
 
 int xen_irq_cpu(unsigned irq) { return irq < XEN_NR_IRQS && irqs[irq].kind != IRQ_UNBOUND ? (int)irqs[irq].cpu : -1; }
@@ -136,6 +166,7 @@ int xen_bind_virq_to_irq(unsigned virq, unsigned cpu, xen_irq_handler_fn fn, voi
     irqs[irq].cpu = cpu;
     port_set_cpu(b.port, cpu);
     irqs[irq].virq = virq;
+    irqs[irq].virq_cpu = cpu;
     virq_to_irq[cpu][virq] = (int8_t)irq;
     unmask_port(b.port);
     return irq;
@@ -177,7 +208,7 @@ void xen_unbind_irq(unsigned irq)
         return;
     struct irq_info *i = &irqs[irq];
     if (i->kind == IRQ_VIRQ)
-        virq_to_irq[i->cpu][i->virq] = -1;
+        virq_to_irq[i->virq_cpu][i->virq] = -1;
     if (i->kind != IRQ_PORT)
         close_port(i->port);
     port_to_irq[i->port] = -1;
@@ -207,6 +238,10 @@ int xen_virq_irq(unsigned virq, unsigned cpu)
 }
 
 unsigned long xen_irq_count(unsigned irq) { return irq < XEN_NR_IRQS ? irqs[irq].count : 0; }
+unsigned long xen_irq_count_on(unsigned irq, unsigned cpu)
+{
+    return irq < XEN_NR_IRQS && cpu < XEN_MAX_CPUS ? irqs[irq].count_on[cpu] : 0;
+}
 
 void xen_mask_irq(unsigned irq)
 {
@@ -245,6 +280,9 @@ static void dispatch(unsigned port)
         return;
     }
     irqs[irq].count++;
+    unsigned me = xen_smp_cpu();
+    if (me < XEN_MAX_CPUS)
+        irqs[irq].count_on[me]++;
     irqs[irq].fn((unsigned)irq, irqs[irq].data);
 }
 

@@ -29,8 +29,10 @@ void xen_clear_irq_pending(unsigned irq);           /* drops a pending event (te
 int xen_unmask_irq(unsigned irq);                    /* EVTCHNOP_unmask: re-raises if pending */
 int xen_send_irq(unsigned irq);                      /* EVTCHNOP_send on its port */
 unsigned long xen_irq_count(unsigned irq);           /* handler calls so far */
-/* H15 (issue 10): the vcpu an irq is bound to (-1 unbound), and moving a plain port to another
- * vcpu (EVTCHNOP_bind_vcpu; VIRQ/IPI irqs are per vcpu: -EINVAL). */
+unsigned long xen_irq_count_on(unsigned irq, unsigned cpu); /* ... on that vcpu */
+/* H15 (issue 10): the vcpu an irq is bound to (-1 unbound), and moving a plain port or a
+ * global VIRQ (VIRQ_CONSOLE) to another vcpu (EVTCHNOP_bind_vcpu, masked across the move;
+ * per-vcpu VIRQs and IPIs: -EINVAL). */
 int xen_irq_cpu(unsigned irq);
 int xen_irq_bind_vcpu(unsigned irq, unsigned cpu);
 
