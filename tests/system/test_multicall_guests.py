@@ -33,11 +33,12 @@ def tap_summary(name, out):
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
+@pytest.mark.parametrize("pcpus", [1, 2])  # 2: Moat's SMP paths too (issue 10)
 @pytest.mark.parametrize("name", sorted(MC_GUESTS))
-def test_mc_guest_passes_on_moat(name):
+def test_mc_guest_passes_on_moat(name, pcpus):
     require(MOAT)
     guest = require(GUESTS / f"{name}.elf")
-    boot = run_moat_qemu(guest, timeout=60)
+    boot = run_moat_qemu("--smp", pcpus, guest, timeout=60)
     assert boot.status == 0, show(boot)
     summary = tap_summary(name, boot.stdout)
     assert summary is not None, show(boot)

@@ -42,10 +42,11 @@ def tap_summary(name, out):
     ("trap-failsafe", 17),
     ("trap-ldt", 20),
 ])
-def test_trap_guest_passes_and_moat_keeps_running(name, min_checks):
+@pytest.mark.parametrize("pcpus", [1, 2])  # 2: Moat's SMP paths too (issue 10)
+def test_trap_guest_passes_and_moat_keeps_running(name, min_checks, pcpus):
     require(MOAT)
     guest = require(GUESTS / f"{name}.elf")
-    boot = run_moat_qemu(guest, timeout=60)
+    boot = run_moat_qemu("--smp", pcpus, guest, timeout=60)
     assert boot.status == 0, show(boot)
     summary = tap_summary(name, boot.stdout)
     assert summary is not None, show(boot)
