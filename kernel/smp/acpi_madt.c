@@ -1,34 +1,25 @@
 /* ACPI MADT parser (see acpi_madt.h for the invariants). Pure: host-tested. */
 #include <stdint.h>
 #include <lib/string.h>
+#include <lib/fw_bytes.h>
 #include "acpi_madt.h"
 
 #define TABLE_MAX (64u * 1024u) /* no sane RSDT/MADT is larger: bounds what we trust */
 
-static uint32_t rd32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-
-static int sum_ok(const uint8_t *p, uint32_t len)
-{
-    uint8_t s = 0;
-    for (uint32_t i = 0; i < len; i++)
-        s += p[i];
-    return s == 0;
-}
 
 /* An RSDP candidate at pa: signature, the ACPI 1.0 checksum over 20 bytes, and for revision
  * >= 2 the extended checksum over its stated length. */
 static int rsdp_valid(acpi_reader_fn rd, void *ctx, uint32_t pa)
 {
     const uint8_t *p = rd(ctx, pa, 20);
-    if (!p || memcmp(p, "RSD PTR ", 8) != 0 || !sum_ok(p, 20))
+    if (!p || memcmp(p, "RSD PTR ", 8) != 0 || !fw_sum_ok(p, 20))
         return 0;
     if (p[15] >= 2) {
         const uint8_t *x = rd(ctx, pa, 36);
         if (!x)
             return 0;
-        uint32_t len = rd32(x + 20);
-        if (len < 36 || len > 1024 || !(x = rd(ctx, pa, len)) || !sum_ok(x, len))
+        uint32_t len = fw_rd32(x + 20);
+        if (len < 36 || len > 1024 || !(x = rd(ctx, pa, len)) || !fw_sum_ok(x, len))
             return 0;
     }
     return 1;
@@ -58,11 +49,11 @@ static const uint8_t *get_table(acpi_reader_fn rd, void *ctx, uint32_t pa, const
     const uint8_t *h = rd(ctx, pa, 36);
     if (!h || (sig && memcmp(h, sig, 4) != 0))
         return 0;
-    uint32_t l = rd32(h + 4);
+    uint32_t l = fw_rd32(h + 4);
     if (l < 36 || l > TABLE_MAX)
         return 0;
     const uint8_t *t = rd(ctx, pa, l);
-    if (!t || !sum_ok(t, l))
+    if (!t || !fw_sum_ok(t, l))
         return 0;
     *len = l;
     return t;
@@ -72,15 +63,15 @@ static int parse_madt_body(const uint8_t *t, uint32_t len, struct madt_info *out
 {
     if (len < 44)
         return -1;
-    out->lapic_phys = rd32(t + 36);
-    out->pcat_compat = rd32(t + 40) & 1;
+    out->lapic_phys = fw_rd32(t + 36);
+    out->pcat_compat = fw_rd32(t + 40) & 1;
     for (uint32_t off = 44; off + 2 <= len;) {
         uint8_t type = t[off], elen = t[off + 1];
         if (elen < 2 || off + elen > len)
             break; /* a malformed entry ends the walk: nothing after it can be located */
         const uint8_t *e = t + off;
         if (type == 0 && elen >= 8) {                 /* processor local APIC */
-            if (rd32(e + 4) & 1) {                   /* enabled */
+            if (fw_rd32(e + 4) & 1) {                   /* enabled */
                 if (out->nr_cpus < SMP_MAX_CPUS)
                     out->apic_id[out->nr_cpus++] = e[3];
                 else
@@ -89,18 +80,18 @@ static int parse_madt_body(const uint8_t *t, uint32_t len, struct madt_info *out
         } else if (type == 1 && elen >= 12) {        /* IO-APIC */
             if (out->nr_ioapics++ == 0) {
                 out->ioapic_id = e[2];
-                out->ioapic_phys = rd32(e + 4);
-                out->ioapic_gsi_base = rd32(e + 8);
+                out->ioapic_phys = fw_rd32(e + 4);
+                out->ioapic_gsi_base = fw_rd32(e + 8);
             }
         } else if (type == 2 && elen >= 10) {        /* interrupt source override */
             if (e[2] == 0 && e[3] < 16) {            /* bus 0 = ISA */
-                out->isa_gsi[e[3]] = rd32(e + 4);
-                out->isa_flags[e[3]] = rd16(e + 8);
+                out->isa_gsi[e[3]] = fw_rd32(e + 4);
+                out->isa_flags[e[3]] = fw_rd16(e + 8);
             }
         } else if (type == 5 && elen >= 12) {        /* local APIC address override */
-            uint32_t hi = rd32(e + 8);
+            uint32_t hi = fw_rd32(e + 8);
             if (hi == 0)
-                out->lapic_phys = rd32(e + 4);
+                out->lapic_phys = fw_rd32(e + 4);
         }
         off += elen;
     }
@@ -115,11 +106,11 @@ int acpi_parse_madt(acpi_reader_fn rd, void *ctx, uint32_t rsdp_pa, struct madt_
     if (!rsdp_valid(rd, ctx, rsdp_pa))
         return -1;
     const uint8_t *r = rd(ctx, rsdp_pa, 36);
-    uint32_t root_pa = rd32(r + 16);
+    uint32_t root_pa = fw_rd32(r + 16);
     unsigned entry = 4;
     const char *sig = "RSDT";
-    if (r[15] >= 2 && rd32(r + 28) == 0 && rd32(r + 24) != 0) {
-        root_pa = rd32(r + 24); /* XSDT below 4 GB */
+    if (r[15] >= 2 && fw_rd32(r + 28) == 0 && fw_rd32(r + 24) != 0) {
+        root_pa = fw_rd32(r + 24); /* XSDT below 4 GB */
         entry = 8;
         sig = "XSDT";
     }
@@ -131,9 +122,9 @@ int acpi_parse_madt(acpi_reader_fn rd, void *ctx, uint32_t rsdp_pa, struct madt_
     uint32_t addrs[64];
     unsigned n = 0;
     for (uint32_t off = 36; off + entry <= rlen && n < 64; off += entry) {
-        if (entry == 8 && rd32(root + off + 4) != 0)
+        if (entry == 8 && fw_rd32(root + off + 4) != 0)
             continue; /* above 4 GB: not reachable by this 32-bit kernel */
-        addrs[n++] = rd32(root + off);
+        addrs[n++] = fw_rd32(root + off);
     }
     for (unsigned i = 0; i < n; i++) {
         uint32_t len;

@@ -1,20 +1,11 @@
 /* MP-table parser (see mptable.h for the invariants). Pure: host-tested. */
 #include <stdint.h>
 #include <lib/string.h>
+#include <lib/fw_bytes.h>
 #include "mptable.h"
 
 #define CONFIG_MAX (64u * 1024u)   /* no real configuration table comes near this */
 
-static uint32_t rd32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-
-static int sum_ok(const uint8_t *p, uint32_t len)
-{
-    uint8_t s = 0;
-    for (uint32_t i = 0; i < len; i++)
-        s += p[i];
-    return s == 0;
-}
 
 /* "_MP_", length in 16-byte units (1 in every real table), checksum over that length. */
 static int mpf_valid(acpi_reader_fn rd, void *ctx, uint32_t pa)
@@ -23,7 +14,7 @@ static int mpf_valid(acpi_reader_fn rd, void *ctx, uint32_t pa)
     if (!p || memcmp(p, "_MP_", 4) != 0 || p[8] == 0 || p[8] > 4)
         return 0;
     uint32_t len = p[8] * 16u;
-    return (p = rd(ctx, pa, len)) != 0 && sum_ok(p, len);
+    return (p = rd(ctx, pa, len)) != 0 && fw_sum_ok(p, len);
 }
 
 static int scan(acpi_reader_fn rd, void *ctx, uint32_t start, uint32_t len, uint32_t *out)
@@ -57,21 +48,21 @@ int mptable_parse(acpi_reader_fn rd, void *ctx, uint32_t mpf_pa, struct madt_inf
     if (!mpf_valid(rd, ctx, mpf_pa))
         return -1;
     const uint8_t *f = rd(ctx, mpf_pa, 16);
-    uint32_t cfg_pa = rd32(f + 4);
+    uint32_t cfg_pa = fw_rd32(f + 4);
     if (f[11] != 0 || cfg_pa == 0)
         return -1; /* a default configuration: no table to read */
     out->pcat_compat = (f[12] & 0x80) != 0; /* IMCR present: the 8259s are wired in too */
     const uint8_t *h = rd(ctx, cfg_pa, 44);
     if (!h || memcmp(h, "PCMP", 4) != 0)
         return -1;
-    uint32_t len = rd16(h + 4);
+    uint32_t len = fw_rd16(h + 4);
     if (len < 44 || len > CONFIG_MAX)
         return -1;
     const uint8_t *t = rd(ctx, cfg_pa, len);
-    if (!t || !sum_ok(t, len))
+    if (!t || !fw_sum_ok(t, len))
         return -1;
-    out->lapic_phys = rd32(t + 36);
-    unsigned count = rd16(t + 34);
+    out->lapic_phys = fw_rd32(t + 36);
+    unsigned count = fw_rd16(t + 34);
     /* Bus ids that are ISA (bus entries come first in the table, as the spec orders them). */
     uint8_t isa_bus[256] = { 0 };
     int ioapic_id = -1;
@@ -99,7 +90,7 @@ int mptable_parse(acpi_reader_fn rd, void *ctx, uint32_t mpf_pa, struct madt_inf
                 if (out->nr_ioapics++ == 0) {
                     ioapic_id = e[1];
                     out->ioapic_id = e[1];
-                    out->ioapic_phys = rd32(e + 4);
+                    out->ioapic_phys = fw_rd32(e + 4);
                     out->ioapic_gsi_base = 0;
                 }
             }
@@ -109,7 +100,7 @@ int mptable_parse(acpi_reader_fn rd, void *ctx, uint32_t mpf_pa, struct madt_inf
             /* a vectored interrupt from an ISA bus to the first IO-APIC (0xff: to all) */
             if (e[1] == 0 && isa_bus[e[4]] && irq < 16 && ioapic_id >= 0 && (e[6] == ioapic_id || e[6] == 0xff)) {
                 out->isa_gsi[irq] = e[7];
-                out->isa_flags[irq] = rd16(e + 2);
+                out->isa_flags[irq] = fw_rd16(e + 2);
             }
             break;
         }

@@ -10,29 +10,8 @@
 #include <cmocka.h>
 #include "acpi_madt.h"
 
-#define MEM_SIZE 0x100000u
-static uint8_t mem[MEM_SIZE];
-static unsigned reads_out_of_range;
+#include "fw_mem.h"  /* mem, reader, put16/put32, fix_sum */
 
-static const void *reader(void *ctx, uint32_t pa, uint32_t len)
-{
-    (void)ctx;
-    if ((uint64_t)pa + len > MEM_SIZE) {
-        reads_out_of_range++;
-        return 0;
-    }
-    return mem + pa;
-}
-
-static void put32(uint8_t *p, uint32_t v) { p[0] = v; p[1] = v >> 8; p[2] = v >> 16; p[3] = v >> 24; }
-static void fix_sum(uint8_t *p, uint32_t len, unsigned at)
-{
-    p[at] = 0;
-    uint8_t s = 0;
-    for (uint32_t i = 0; i < len; i++)
-        s += p[i];
-    p[at] = (uint8_t)-s;
-}
 
 #define RSDP_PA 0xF5A40u
 #define RSDT_PA 0xE0100u
