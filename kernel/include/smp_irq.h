@@ -28,5 +28,6 @@ struct smp_irq_info {
 };
 int smp_irq_info(unsigned irq, struct smp_irq_info *out);   /* 0 if irq is a device irq */
 uint32_t smp_irq_rtc_rearms(void);
+uint32_t smp_irq_moves(void);            /* irqs moved by balance passes so far */
 int smp_irq_proc_interrupts(char *b, uint32_t n);          /* /proc/interrupts */
 #endif

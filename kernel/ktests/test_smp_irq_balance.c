@@ -97,17 +97,27 @@ static unsigned rtc_hits_except(unsigned cpu)
  * CPU 0's tick can itself run late: the bounds are a factor of about two. */
 static int rtc_arrives_on(unsigned cpu)
 {
-    wait_jiffies(2); /* one in flight to the previous target lands there */
-    uint32_t r0 = rtc_irq_count, h0 = smp_irq_hits(RTC_IRQ, cpu), o0 = rtc_hits_except(cpu);
-    uint32_t j0 = jiffies;
-    wait_jiffies(RTC_WINDOW);
-    uint32_t dj = jiffies - j0, dr = rtc_irq_count - r0, dh = smp_irq_hits(RTC_IRQ, cpu) - h0;
-    uint32_t other = rtc_hits_except(cpu) - o0;
-    uint32_t expect = RTC_HZ * dj / TIMER_HZ;
-    int ok = dr * 2 + 2 >= expect && dr <= expect * 2 + 2 && dh == dr && other == 0;
-    printk("# rtc on cpu %u: %u interrupts (%u counted there, %u elsewhere) in %u ticks, %u expected%s\n",
-           cpu, dr, dh, other, dj, expect, ok ? "" : ": WRONG");
-    return ok;
+    /* A periodic balance pass (every SMP_IRQ_BALANCE_JIFFIES from CPU 0's tick) may move the
+     * RTC in the middle of a window when its mask allows it: that window proves nothing, so it
+     * is measured again on the new target (seen: 15 + 1 split over two CPUs, 2 runs of 5). */
+    for (int attempt = 0;; attempt++) {
+        uint32_t m0 = smp_irq_moves();
+        wait_jiffies(2); /* one in flight to the previous target lands there */
+        uint32_t r0 = rtc_irq_count, h0 = smp_irq_hits(RTC_IRQ, cpu), o0 = rtc_hits_except(cpu);
+        uint32_t j0 = jiffies;
+        wait_jiffies(RTC_WINDOW);
+        uint32_t dj = jiffies - j0, dr = rtc_irq_count - r0, dh = smp_irq_hits(RTC_IRQ, cpu) - h0;
+        uint32_t other = rtc_hits_except(cpu) - o0;
+        uint32_t expect = RTC_HZ * dj / TIMER_HZ;
+        int ok = dr * 2 + 2 >= expect && dr <= expect * 2 + 2 && dh == dr && other == 0;
+        int moved = smp_irq_moves() != m0;
+        printk("# rtc on cpu %u: %u interrupts (%u counted there, %u elsewhere) in %u ticks, %u expected%s\n",
+               cpu, dr, dh, other, dj, expect,
+               ok ? "" : moved && attempt < 3 ? ": a balance pass moved irqs meanwhile, again" : ": WRONG");
+        if (ok || !moved || attempt >= 3)
+            return ok;
+        cpu = (unsigned)hw_target(RTC_IRQ);
+    }
 }
 
 /* PV: a console event really reaches the vcpu the table placed it on. The port is masked,

@@ -312,6 +312,7 @@ int smp_irq_info(unsigned irq, struct smp_irq_info *out)
 }
 
 uint32_t smp_irq_rtc_rearms(void) { return rtc_rearms; }
+uint32_t smp_irq_moves(void) { return moves; }
 
 /* "0-3", "0,2", "1": the CPUs of mask among the possible ones. */
 static int format_mask(char *b, int n, cpumask_t m)
