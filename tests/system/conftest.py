@@ -76,6 +76,22 @@ def show(boot, lines=60):
     return f"moat-qemu exited {boot.status} after {boot.seconds:.1f} s; output tail:\n{tail}"
 
 
+def tap_summary(name, out):
+    """(passed, failed) from a test guest's closing line `NAME: P passed, F failed`, or None."""
+    m = re.search(rf"^{re.escape(name)}: (\d+) passed, (\d+) failed", out, re.M)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def assert_guest_passed(name, boot, minimum):
+    """The verdict every self-checking test guest shares: its closing line reports at least
+    `minimum` passed checks and none failed, and no `not ok` line was printed."""
+    summary = tap_summary(name, boot.stdout)
+    assert summary is not None, show(boot)
+    passed, failed = summary
+    assert failed == 0 and passed >= minimum, show(boot)
+    assert "not ok" not in boot.stdout, show(boot)
+
+
 # A throwaway multiboot v1 image for testing tools/moat-qemu itself, independent of the kernel
 # and the hypervisor. It prints its command line and every module's string on COM1, then acts
 # on the first '@' keyword of its command line: @fail writes MOAT_EXIT_FAIL to the exit port,

@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from conftest import BUILD, MOAT, MOAT_QEMU, REPO, require, run_moat_qemu, show
+from conftest import BUILD, MOAT, MOAT_QEMU, REPO, require, run_moat_qemu, show, assert_guest_passed
 
 GUESTS = BUILD / "tests" / "guests"
 # Under icount the PIT and the TSC run on the same virtual clock: Moat's timer interrupt comes
@@ -41,17 +41,9 @@ SELF_CHECKING = {
 }
 
 
-def tap_summary(name, out):
-    m = re.search(rf"^{re.escape(name)}: (\d+) passed, (\d+) failed", out, re.M)
-    return (int(m.group(1)), int(m.group(2))) if m else None
-
-
 def assert_passed(name, boot, minimum):
-    summary = tap_summary(name, boot.stdout)
-    assert summary is not None, show(boot)
-    passed, failed = summary
-    assert failed == 0 and passed >= minimum, show(boot)
-    assert "not ok" not in boot.stdout, show(boot)
+    """assert_guest_passed, and the domain powered off cleanly."""
+    assert_guest_passed(name, boot, minimum)
     assert "moat: domain 0 shut down: poweroff" in boot.stdout, show(boot)
     assert "PANIC" not in boot.stdout, show(boot)
     assert boot.status == 0, show(boot)

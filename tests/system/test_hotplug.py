@@ -27,7 +27,7 @@ import time
 
 import pytest
 
-from conftest import CPU, INITRD, KERNEL, MOAT, PROMPT, Shell, parse_cpu_stat, require
+from conftest import INITRD, KERNEL, MOAT, PROMPT, Shell, parse_cpu_stat, require
 
 ROUNDS = 20
 SPIN_SECONDS = 900  # a bound only: the test stops the loads with SIGTERM

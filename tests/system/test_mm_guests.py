@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from conftest import BUILD, MOAT, require, run_moat_qemu, show
+from conftest import BUILD, MOAT, require, run_moat_qemu, show, tap_summary, assert_guest_passed
 
 GUESTS = BUILD / "tests" / "guests"
 
@@ -28,11 +28,6 @@ REFUSING_GUESTS = [
 ]
 
 
-def tap_summary(name, out):
-    m = re.search(rf"^{re.escape(name)}: (\d+) passed, (\d+) failed", out, re.M)
-    return (int(m.group(1)), int(m.group(2))) if m else None
-
-
 # pcpus 2: the same guest on Moat with a second physical CPU up (issue 10: the earlier suites
 # still pass with -smp 2; Moat then takes its SMP paths: the hypervisor lock, IPIs, shootdowns).
 @pytest.mark.parametrize("pcpus", [1, 2])
@@ -42,11 +37,7 @@ def test_mm_guest_is_refused_and_moat_keeps_running(name, pcpus):
     guest = require(GUESTS / f"{name}.elf")
     boot = run_moat_qemu("--smp", pcpus, guest, timeout=60)
     assert boot.status == 0, show(boot)
-    summary = tap_summary(name, boot.stdout)
-    assert summary is not None, show(boot)
-    passed, failed = summary
-    assert failed == 0 and passed >= 7, show(boot)
-    assert "not ok" not in boot.stdout, show(boot)
+    assert_guest_passed(name, boot, 7)
     assert re.search(r"^ok \d+ - the hypervisor still answers", boot.stdout, re.M), show(boot)
     assert "moat: domain 0 shut down: poweroff" in boot.stdout, show(boot)
     assert "PANIC" not in boot.stdout, show(boot)

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, MOAT, require, run_moat_qemu, show
+from conftest import BUILD, MOAT, require, run_moat_qemu, show, assert_guest_passed
 
 GUESTS = BUILD / "tests" / "guests"
 
@@ -28,11 +28,6 @@ SUMMARY = re.compile(r"^moat: shutdown after (\d+) TSC ticks; domain 0: (\d+) hy
                      r"\((\d+) traps\), (\d+) exceptions, (\d+) events$", re.M)
 
 
-def tap_summary(name, out):
-    m = re.search(rf"^{re.escape(name)}: (\d+) passed, (\d+) failed", out, re.M)
-    return (int(m.group(1)), int(m.group(2))) if m else None
-
-
 @pytest.mark.parametrize("pcpus", [1, 2])  # 2: Moat's SMP paths too (issue 10)
 @pytest.mark.parametrize("name", sorted(MC_GUESTS))
 def test_mc_guest_passes_on_moat(name, pcpus):
@@ -40,11 +35,7 @@ def test_mc_guest_passes_on_moat(name, pcpus):
     guest = require(GUESTS / f"{name}.elf")
     boot = run_moat_qemu("--smp", pcpus, guest, timeout=60)
     assert boot.status == 0, show(boot)
-    summary = tap_summary(name, boot.stdout)
-    assert summary is not None, show(boot)
-    passed, failed = summary
-    assert failed == 0 and passed >= MC_GUESTS[name], show(boot)
-    assert "not ok" not in boot.stdout, show(boot)
+    assert_guest_passed(name, boot, MC_GUESTS[name])
     assert f"{name}: on Moat, moat_op interface 0x10000: counters available" in boot.stdout, show(boot)
     assert "PANIC" not in boot.stdout, show(boot)
 

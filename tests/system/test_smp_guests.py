@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from conftest import BUILD, MOAT, REPO, require, run_moat_qemu, show
+from conftest import BUILD, MOAT, require, run_moat_qemu, show, tap_summary
 
 GUESTS = BUILD / "tests" / "guests"
 
@@ -39,16 +39,11 @@ def test_every_cpu_comes_online(smp):
                          boot.stdout), show(boot)
 
 
-def tap(name, out):
-    m = re.search(rf"^{re.escape(name)}: (\d+) passed, (\d+) failed", out, re.M)
-    return (int(m.group(1)), int(m.group(2))) if m else None
-
-
 @pytest.mark.parametrize("smp", [1, 2, 4])
 def test_vcpus_up_down_ipis(smp):
     require(MOAT)
     boot = run_moat_qemu("--smp", smp, require(GUESTS / "smp-vcpus.elf"), "vcpus=4", timeout=120)
-    summary = tap("smp-vcpus", boot.stdout)
+    summary = tap_summary("smp-vcpus", boot.stdout)
     assert summary is not None, show(boot)
     passed, failed = summary
     assert failed == 0 and passed >= 47, show(boot)
@@ -92,7 +87,7 @@ def test_smp_option_limits_cpus():
 def run_h3_guest(name, smp, *cmdline, timeout=60):
     require(MOAT)
     boot = run_moat_qemu("--smp", smp, require(GUESTS / f"{name}.elf"), *cmdline, timeout=timeout)
-    return boot, tap(name, boot.stdout)
+    return boot, tap_summary(name, boot.stdout)
 
 
 def test_stale_tlb_cannot_write_a_page_table():

@@ -26,14 +26,9 @@ import re
 
 import pytest
 
-from conftest import BUILD, MOAT, require, run_moat_qemu, show
+from conftest import BUILD, MOAT, require, run_moat_qemu, show, assert_guest_passed
 
 GUESTS = BUILD / "tests" / "guests"
-
-
-def tap_summary(name, out):
-    m = re.search(rf"^{re.escape(name)}: (\d+) passed, (\d+) failed", out, re.M)
-    return (int(m.group(1)), int(m.group(2))) if m else None
 
 
 @pytest.mark.parametrize("name,min_checks", [
@@ -48,11 +43,7 @@ def test_trap_guest_passes_and_moat_keeps_running(name, min_checks, pcpus):
     guest = require(GUESTS / f"{name}.elf")
     boot = run_moat_qemu("--smp", pcpus, guest, timeout=60)
     assert boot.status == 0, show(boot)
-    summary = tap_summary(name, boot.stdout)
-    assert summary is not None, show(boot)
-    passed, failed = summary
-    assert failed == 0 and passed >= min_checks, show(boot)
-    assert "not ok" not in boot.stdout, show(boot)
+    assert_guest_passed(name, boot, min_checks)
     assert re.search(r"^ok \d+ - the hypervisor still answers", boot.stdout, re.M), show(boot)
     assert "moat: domain 0 shut down: poweroff" in boot.stdout, show(boot)
     assert "PANIC" not in boot.stdout, show(boot)
