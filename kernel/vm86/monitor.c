@@ -153,6 +153,20 @@ static int fault_return(struct vm86_frame *f, struct vm86_state *s, const struct
     return VM86_MON_RESUME;
 }
 
+/* popf and iret: the popped flags become the virtual flags (a single step the vm86plus
+ * debugger has pending stays set), then a VIP made deliverable returns to the caller, else the
+ * common tail. */
+static int load_popped_flags(struct vm86_frame *f, struct vm86_state *s, const struct vm86_mem *m,
+                             uint32_t v, int data32, uint32_t orig_flags)
+{
+    if ((s->plus_bits & (VM86PLUS_DBG_ACTIVE | VM86PLUS_DBG_TF_PENDING)) ==
+        (VM86PLUS_DBG_ACTIVE | VM86PLUS_DBG_TF_PENDING))
+        v |= VM86_EFLAGS_TF;
+    set_vflags(f, s, v, data32);
+    int r = check_vip(s);
+    return r == VM86_MON_RESUME ? fault_return(f, s, m, orig_flags) : r;
+}
+
 int vm86_monitor_gp(struct vm86_frame *f, struct vm86_state *s, const struct vm86_mem *m)
 {
     const uint32_t orig_flags = f->tf.eflags;
@@ -185,12 +199,7 @@ int vm86_monitor_gp(struct vm86_frame *f, struct vm86_state *s, const struct vm8
             return VM86_RET(VM86_UNKNOWN, 0);
         set_sp16(f, sp);
         set_ip16(f, ip);
-        if ((s->plus_bits & (VM86PLUS_DBG_ACTIVE | VM86PLUS_DBG_TF_PENDING)) ==
-            (VM86PLUS_DBG_ACTIVE | VM86PLUS_DBG_TF_PENDING))
-            v |= VM86_EFLAGS_TF;
-        set_vflags(f, s, v, data32);
-        r = check_vip(s);
-        return r == VM86_MON_RESUME ? fault_return(f, s, m, orig_flags) : r;
+        return load_popped_flags(f, s, m, v, data32, orig_flags);
     case 0xcd: { /* int n */
         uint8_t n;
         if (m->read(csb + ip, &n, 1))
@@ -208,12 +217,7 @@ int vm86_monitor_gp(struct vm86_frame *f, struct vm86_state *s, const struct vm8
         set_sp16(f, sp);
         set_ip16(f, (uint16_t)newip);
         f->tf.cs = newcs & 0xffff;
-        if ((s->plus_bits & (VM86PLUS_DBG_ACTIVE | VM86PLUS_DBG_TF_PENDING)) ==
-            (VM86PLUS_DBG_ACTIVE | VM86PLUS_DBG_TF_PENDING))
-            v |= VM86_EFLAGS_TF;
-        set_vflags(f, s, v, data32);
-        r = check_vip(s);
-        return r == VM86_MON_RESUME ? fault_return(f, s, m, orig_flags) : r;
+        return load_popped_flags(f, s, m, v, data32, orig_flags);
     case 0xfa: /* cli */
         set_ip16(f, ip);
         s->veflags &= ~VM86_EFLAGS_VIF;
