@@ -185,23 +185,29 @@ int xen_mmuext(unsigned cmd, uint32_t arg)
 
 void xen_pin_pgd(uint32_t pfn) { xen_mmuext(MMUEXT_PIN_L3_TABLE, xen_pfn_to_mfn(pfn)); }
 void xen_unpin_pgd(uint32_t pfn) { xen_mmuext(MMUEXT_UNPIN_TABLE, xen_pfn_to_mfn(pfn)); }
-/* In a lazy mode a TLB flush joins the batch right after the PTE writes it is for (same
- * order, one trap for all); the batch is issued before anything can use the stale entries:
- * on leaving the mode, or before the next direct hypercall. */
-static int queue_tlb(unsigned cmd, uint32_t va)
+/* One mmuext_op queued into the batch through `queue` (its struct lives in the batch's
+ * argument space); 0 if queued, -1 if it must be issued now. */
+typedef struct multicall_entry *(*mc_queue_fn)(unsigned op, unsigned argbytes, void **args);
+static int queue_mmuext_with(mc_queue_fn queue, unsigned cmd, uint32_t arg1, uint32_t arg2)
 {
     struct mmuext_op *op;
-    struct multicall_entry *e = xen_mc_queue_mmu(__HYPERVISOR_mmuext_op, sizeof *op, (void **)&op);
+    struct multicall_entry *e = queue(__HYPERVISOR_mmuext_op, sizeof *op, (void **)&op);
     if (!e)
         return -1;
     op->cmd = cmd;
-    op->arg1.linear_addr = va;
+    op->arg1.mfn = arg1; /* mfn and linear_addr share the union */
+    op->arg2.nr_ents = arg2;
     e->args[0] = (unsigned long)op;
     e->args[1] = 1;
     e->args[2] = 0;
     e->args[3] = DOMID_SELF;
     return 0;
 }
+
+/* In a lazy mode a TLB flush joins the batch right after the PTE writes it is for (same
+ * order, one trap for all); the batch is issued before anything can use the stale entries:
+ * on leaving the mode, or before the next direct hypercall. */
+static int queue_tlb(unsigned cmd, uint32_t va) { return queue_mmuext_with(xen_mc_queue_mmu, cmd, va, 0); }
 
 void xen_flush_tlb(void)
 {
@@ -216,22 +222,10 @@ void xen_flush_tlb_single(uint32_t va)
 }
 uint32_t xen_read_cr3(void) { return current_cr3; }
 
-/* Queues one mmuext_op in lazy cpu mode (its struct lives in the batch's argument space);
- * returns 0 if queued, -1 if it must be issued now. */
+/* Queues one mmuext_op in lazy cpu mode; 0 if queued, -1 if it must be issued now. */
 static int queue_mmuext(unsigned cmd, uint32_t arg1, uint32_t arg2)
 {
-    struct mmuext_op *op;
-    struct multicall_entry *e = xen_mc_queue(__HYPERVISOR_mmuext_op, sizeof *op, (void **)&op);
-    if (!e)
-        return -1;
-    op->cmd = cmd;
-    op->arg1.mfn = arg1; /* mfn and linear_addr share the union */
-    op->arg2.nr_ents = arg2;
-    e->args[0] = (unsigned long)op;
-    e->args[1] = 1;
-    e->args[2] = 0;
-    e->args[3] = DOMID_SELF;
-    return 0;
+    return queue_mmuext_with(xen_mc_queue, cmd, arg1, arg2);
 }
 
 void xen_write_cr3(uint32_t pa)
