@@ -23,5 +23,4 @@
 extern spinlock_t klock_word;
 static inline void klock_acquire(void) { spin_lock(&klock_word); }   /* until this CPU holds it */
 static inline void klock_release(void) { spin_unlock(&klock_word); } /* by the holding CPU */
-static inline int klock_locked(void) { return klock_word.locked != 0; } /* by some CPU */
 #endif

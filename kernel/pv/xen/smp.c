@@ -59,11 +59,14 @@ static uint64_t ap_gdt[NR_CPUS][512] __attribute__((aligned(4096)));
 
 static uint32_t stack_top(unsigned cpu) { return (uint32_t)(uintptr_t)(smp_ap_stack[cpu] + SMP_AP_STACK_SIZE) - 16; }
 
-/* Tickless when idle: the tick is re-armed only while the vcpu has work (a load). An idle
+/* Tickless when idle: the tick is re-armed only while the vcpu has work (a busy load, or
+ * tasks: cpu_data.busy, set by its scheduler loop, which then arms it through cpu_busy). An idle
  * vcpu then makes no hypercall at all, so it neither takes physical CPU time from the others
  * nor shows up in the domain's trap counters that the kernel tests of vcpu 0 read (Moat
  * counts per domain). An IPI (smp_set_load) wakes it and starts the tick again. */
 static volatile uint8_t timer_armed[NR_CPUS];
+
+static int has_work(unsigned cpu) { return cpu_data[cpu].load || cpu_data[cpu].busy; }
 
 static void arm_tick(unsigned cpu)
 {
@@ -76,7 +79,7 @@ static void ap_timer(unsigned irq, void *data)
     unsigned cpu = smp_processor_id();
     smp_count_tick();
     timer_armed[cpu] = 0;
-    if (cpu_data[cpu].load || cpu_data[cpu].busy)
+    if (has_work(cpu))
         arm_tick(cpu);
 }
 
@@ -99,7 +102,7 @@ static void ap_ipi(unsigned irq, void *data)
 {
     unsigned cpu = smp_processor_id();
     smp_count_ipi();
-    if ((cpu_data[cpu].load || cpu_data[cpu].busy) && !timer_armed[cpu])
+    if (has_work(cpu) && !timer_armed[cpu])
         arm_tick(cpu);
 }
 
@@ -110,7 +113,7 @@ void __attribute__((noreturn)) xen_ap_start(void)
     unsigned cpu = smp_processor_id();
     xen_upcall_depth = 0; /* its own batch (multicall.c): a fresh start has nothing queued */
     timer_armed[cpu] = 0;
-    if (cpu_data[cpu].load)
+    if (has_work(cpu))
         arm_tick(cpu);
     smp_cpu_set_online(cpu);
     smp_cpu_loop(cpu);
