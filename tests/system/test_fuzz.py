@@ -25,11 +25,14 @@ SEEDS = [1, 2, 3]
 ITERS = 20000
 
 
+# pcpus 2: the same seeds with a second physical CPU up, so Moat's SMP paths (the hypervisor
+# lock, IPIs, shootdowns) face the fuzzer too (issue 10: earlier suites with -smp 2).
+@pytest.mark.parametrize("pcpus", [1, 2])
 @pytest.mark.parametrize("seed", SEEDS)
-def test_moat_survives_the_fuzzer(seed):
+def test_moat_survives_the_fuzzer(seed, pcpus):
     require(MOAT)
     guest = require(FUZZ)
-    boot = run_moat_qemu(guest, f"seed={seed}", f"iters={ITERS}", timeout=40)
+    boot = run_moat_qemu("--smp", pcpus, guest, f"seed={seed}", f"iters={ITERS}", timeout=40)
     out = boot.stdout
     assert "PANIC" not in boot.output, show(boot)
     assert boot.status == 0, show(boot)

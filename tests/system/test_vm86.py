@@ -52,9 +52,10 @@ def configured(option, build=BUILD):
     return m.group(1) == "1"
 
 
-def test_vm86_runs_real_mode_code_natively(vm86_initrd):
+@pytest.mark.parametrize("smp", [1, 2])  # 2: vm86 tasks may run on either CPU (issue 10)
+def test_vm86_runs_real_mode_code_natively(vm86_initrd, smp):
     require(KERNEL)
-    boot = run_moat_qemu("--native", "--initrd", vm86_initrd, KERNEL, timeout=90)
+    boot = run_moat_qemu("--native", "--smp", smp, "--initrd", vm86_initrd, KERNEL, timeout=90)
     if not configured("CONFIG_VM86"):
         assert "vm86: not configured (CONFIG_VM86=n)" in boot.stdout, show(boot)
         assert ENOSYS_LINE in boot.stdout and boot.status == 0, show(boot)
